@@ -1,0 +1,197 @@
+"""Composition root: the only module with process concerns.
+
+Loads ``.env``, parses settings, sets up logging, loads content, opens and migrates the
+database, builds the services and runs the bot. Every expected failure becomes one readable
+line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import discord
+from dotenv import load_dotenv
+
+from bot import __version__
+from bot.app import EXTENSIONS, HeartstopperBot, apply_endpoints
+from bot.clock import SystemClock
+from bot.content.loader import ContentError, load_catalog
+from bot.content.packcheck import check_packs
+from bot.domain.models import Catalog
+from bot.log import setup_logging
+from bot.services import build_services
+from bot.settings import Settings, SettingsError, load_settings, project_root
+from bot.storage.database import Database
+from bot.storage.migrate import MigrationError, migrate
+
+log = logging.getLogger("bot")
+
+EXIT_SETTINGS, EXIT_CONTENT, EXIT_DATABASE, EXIT_DISCORD = 2, 3, 4, 5
+
+
+def _fatal(message: str, code: int) -> int:
+    print(f"heartstopper-bot: {message}", file=sys.stderr)  # noqa: T201 - the CLI's one line
+    return code
+
+
+def _load_env_files(explicit: str | None) -> None:
+    """The environment wins over .env; a .env in the cwd wins over the checkout's."""
+    if explicit:
+        load_dotenv(explicit, override=False)
+        return
+    load_dotenv(Path.cwd() / ".env", override=False)
+    root = project_root()
+    if root is not None:
+        load_dotenv(root / ".env", override=False)
+
+
+async def _open_database(settings: Settings) -> Database:
+    try:
+        db = await Database.open(settings.database_path)
+    except Exception as exc:
+        raise MigrationError(
+            f"cannot open the database at {settings.database_path} ({exc}): check DATABASE_PATH"
+        ) from None
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def run_check(settings: Settings) -> int:
+    """Everything but connecting: content, database and migrations, the command tree."""
+    catalog = load_catalog(settings.data_dir)
+    db = await _open_database(settings)
+    try:
+        services = build_services(db, catalog, SystemClock(), random.Random())
+        bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        commands = sorted(c.name for c in bot.tree.get_commands())
+        for extension in EXTENSIONS:
+            await bot.unload_extension(extension)
+        version = await db.fetch_value("PRAGMA user_version")
+    finally:
+        await db.close()
+    print(_summary(settings, catalog, int(version), commands))  # noqa: T201 - the CLI's report
+    return 0
+
+
+def _summary(settings: Settings, catalog: Catalog, version: int, commands: list[str]) -> str:
+    counts = catalog.counts()
+    return "\n".join(
+        [
+            f"heartstopper-bot {__version__}: check passed",
+            f"  settings : ok (token {'set' if settings.token else 'not set, needed to connect'})",
+            f"  content  : {counts['cast']} cast, {counts['episodes']} episodes, {counts['releases']} releases, "
+            f"{counts['packs']} pack(s) with {counts['questions']} questions from {settings.data_dir}",
+            f"  database : {settings.database_path} at schema version {version}",
+            f"  commands : {len(commands)} top-level: " + ", ".join(f"/{c}" for c in commands),
+        ]
+    )
+
+
+async def run_bot(settings: Settings) -> int:
+    token = settings.require_token()
+    catalog = load_catalog(settings.data_dir)
+    apply_endpoints(settings)
+    db = await _open_database(settings)
+    try:
+        services = build_services(
+            db, catalog, SystemClock(), random.Random(), countdown_grace_hours=settings.countdown_grace_hours
+        )
+        bot = HeartstopperBot(settings=settings, services=services)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda s=sig: _request_close(bot, s))
+        async with bot:
+            await bot.start(token)
+    finally:
+        await db.close()
+        log.info("database closed; bye")
+    return 0
+
+
+def _request_close(bot: HeartstopperBot, sig: signal.Signals) -> None:
+    log.info("received %s: closing the bot, then the database", sig.name)
+    bot.loop.create_task(bot.close())
+
+
+def _check_pack_cli(files: list[str]) -> int:
+    if not files:
+        return _fatal("check-pack needs at least one file: heartstopper-bot check-pack data/trivia/core.yaml", 2)
+    problems, questions = check_packs([Path(f) for f in files])
+    for problem in problems:
+        print(problem)  # noqa: T201 - the checker's report
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"ok: {len(files)} pack file(s), {questions} question(s)")  # noqa: T201
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list and args_list[0] == "check-pack":
+        return _check_pack_cli(args_list[1:])
+    parser = argparse.ArgumentParser(
+        prog="heartstopper-bot",
+        description="A Discord bot for Heartstopper fan servers. Also: heartstopper-bot check-pack FILE...",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="validate settings, content, database and commands, then exit without connecting",
+    )
+    parser.add_argument("--env-file", help="read settings from this file instead of .env")
+    parser.add_argument("--version", action="version", version=f"heartstopper-bot {__version__}")
+    args = parser.parse_args(args_list)
+    _load_env_files(args.env_file)
+    try:
+        settings = load_settings(os.environ)
+        setup_logging(settings.log_level, secrets=[settings.token or ""])
+        if args.check:
+            return asyncio.run(run_check(settings))
+        settings.require_token()
+        return asyncio.run(run_bot(settings))
+    except SettingsError as exc:
+        return _fatal(str(exc), EXIT_SETTINGS)
+    except ContentError as exc:
+        for problem in exc.problems[1:]:
+            print(f"heartstopper-bot: {problem}", file=sys.stderr)  # noqa: T201
+        return _fatal(exc.problems[0] + " (fix the file, then check with: heartstopper-bot --check)", EXIT_CONTENT)
+    except MigrationError as exc:
+        return _fatal(str(exc), EXIT_DATABASE)
+    except discord.LoginFailure:
+        return _fatal(
+            "Discord rejected DISCORD_TOKEN: reset the token in the developer portal "
+            "(Bot -> Reset Token) and put the new one in .env",
+            EXIT_DISCORD,
+        )
+    except discord.PrivilegedIntentsRequired:
+        return _fatal(
+            "Discord refused the connection over intents: this bot needs no privileged intents; "
+            "check the application's settings",
+            EXIT_DISCORD,
+        )
+    except (aiohttp.ClientError, OSError) as exc:
+        return _fatal(
+            f"cannot reach Discord ({exc.__class__.__name__}): check the network and DISCORD_API_BASE",
+            EXIT_DISCORD,
+        )
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The bot: a discord.py AutoShardedBot that gets everything it needs through its constructor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot import __version__
+from bot.services import Services
+from bot.settings import Settings
+from bot.ui.tree import BotTree
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order; a cog that fails to load stops start-up (no silent half-bot).
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.about",
+    "cogs.cast",
+    "cogs.episodes",
+    "cogs.countdown",
+    "cogs.events",
+    "cogs.trivia",
+    "cogs.server_settings",
+)
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at the configured REST base and gateway (a proxy, or the test stand-in).
+
+    discord.py reads both from class attributes; with the defaults nothing changes.
+    """
+    discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def bot_intents() -> discord.Intents:
+    """Guilds only: no privileged intent, no messages, no members."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+def command_tree_digest(payload: list[dict[str, object]]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# The bot has no voice features; silence discord.py's "voice will NOT be supported" warnings.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+class HeartstopperBot(commands.AutoShardedBot):
+    """Owns the Discord connection; features live in cogs, rules in ``bot.services``."""
+
+    tree: BotTree
+
+    def __init__(self, *, settings: Settings, services: Services, sync_commands: bool = True) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BotTree,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        self.settings = settings
+        self.services = services
+        self.version = __version__
+        self.started_monotonic = time.monotonic()
+        self._sync_commands = sync_commands
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.gateway_url and self.shard_count is None:
+            # AutoShardedClient would take the gateway URL from GET /gateway/bot; with an override
+            # we only want Discord's recommended shard count from it, and connect to ours.
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        if self._sync_commands:
+            await self.sync_commands_if_changed()
+
+    def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, object]]:
+        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Write commands to Discord only when the tree changed since the last successful sync."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        digest = command_tree_digest(self.command_payload(guild))
+        scope = f"guild:{guild.id}" if guild else "global"
+        key = f"command_tree:{self.application_id}:{scope}"
+        if await self.services.meta.get(key) == digest:
+            log.info("command tree unchanged since the last sync (%s); not syncing", scope)
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.services.meta.set(key, digest)
+        log.info("synced %d commands (%s)", len(synced), scope)
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("READY as %s: %d guild(s), %d shard(s)", self.user, len(self.guilds), self.shard_count or 1)
+
+    @property
+    def uptime_seconds(self) -> float:
+        return time.monotonic() - self.started_monotonic

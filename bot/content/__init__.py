@@ -1,0 +1,1 @@
+"""YAML content -> validated, immutable, typed catalog (no discord import)."""

@@ -1,0 +1,140 @@
+"""Countdown arithmetic: what is next, how long is left, which milestone a day is.
+
+All instants are aware UTC datetimes; calendar questions ("how many days until") are asked in
+the zone of whoever is looking, because a release day starts at different instants worldwide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from bot.domain.models import Release
+
+UTC = dt.UTC
+MILESTONE_DAYS = (100, 30, 7, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A thing to count down to: a catalog release or a server's own event."""
+
+    key: str
+    name: str
+    instant: dt.datetime | None
+    has_time: bool
+    timezone: str
+    note: str
+    is_event: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_dated(self) -> bool:
+        return self.instant is not None
+
+
+def local_instant(date: dt.date, time: dt.time | None, zone: str) -> dt.datetime:
+    """A local date (and time, default midnight) in an IANA zone, as UTC. Gaps shift forward."""
+    local = dt.datetime.combine(date, time or dt.time(0, 0), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def release_target(release: Release) -> Target:
+    instant = local_instant(release.date, release.time, release.timezone) if release.date else None
+    return Target(
+        key=f"release:{release.id}",
+        name=release.name,
+        instant=instant,
+        has_time=release.time is not None,
+        timezone=release.timezone,
+        note=release.note,
+        aliases=release.aliases,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLeft:
+    seconds: int
+
+    @property
+    def days(self) -> int:
+        return self.seconds // 86_400
+
+    @property
+    def hours(self) -> int:
+        return self.seconds % 86_400 // 3_600
+
+    @property
+    def minutes(self) -> int:
+        return self.seconds % 3_600 // 60
+
+    def describe(self) -> str:
+        """'12 days, 3 hours' / '5 hours, 2 minutes' / 'less than a minute'."""
+
+        def unit(n: int, word: str) -> str:
+            return f"{n} {word}{'' if n == 1 else 's'}"
+
+        if self.days:
+            return f"{unit(self.days, 'day')}, {unit(self.hours, 'hour')}"
+        if self.hours:
+            return f"{unit(self.hours, 'hour')}, {unit(self.minutes, 'minute')}"
+        if self.minutes:
+            return unit(self.minutes, "minute")
+        return "less than a minute"
+
+
+def time_between(start: dt.datetime, end: dt.datetime) -> TimeLeft:
+    return TimeLeft(max(0, int((end - start).total_seconds())))
+
+
+def upcoming(targets: Iterable[Target], now: dt.datetime) -> list[Target]:
+    """Dated targets still ahead, soonest first."""
+    return sorted((t for t in targets if t.instant and t.instant > now), key=lambda t: (t.instant, t.name))
+
+
+def latest_past(targets: Iterable[Target], now: dt.datetime) -> Target | None:
+    past = [t for t in targets if t.instant and t.instant <= now]
+    return max(past, key=lambda t: (t.instant, t.name)) if past else None
+
+
+def undated(targets: Iterable[Target]) -> list[Target]:
+    return [t for t in targets if t.instant is None]
+
+
+def days_until(target_instant: dt.datetime, now: dt.datetime, zone: str) -> int:
+    """Calendar days from today to the target's day, both in ``zone`` (0 on the day itself)."""
+    tz = ZoneInfo(zone)
+    return (target_instant.astimezone(tz).date() - now.astimezone(tz).date()).days
+
+
+class Milestone(Enum):
+    RELEASE_DAY = 0
+    ONE_DAY = 1
+    ONE_WEEK = 7
+    THIRTY_DAYS = 30
+    HUNDRED_DAYS = 100
+
+
+def milestone_for(days: int) -> Milestone | None:
+    """The milestone a day count is, if any (100, 30, 7, 1 days, or release day)."""
+    return next((m for m in Milestone if m.value == days), None)
+
+
+def milestone_headline(milestone: Milestone | None, name: str, days: int) -> str:
+    """Wording for the daily post, louder on milestone days."""
+    match milestone:
+        case Milestone.RELEASE_DAY:
+            return f"💖 It's here! {name} is out today!"
+        case Milestone.ONE_DAY:
+            return f"🍂 Tomorrow! {name} is just one day away."
+        case Milestone.ONE_WEEK:
+            return f"🌈 One week to go until {name}!"
+        case Milestone.THIRTY_DAYS:
+            return f"📅 30 days until {name}."
+        case Milestone.HUNDRED_DAYS:
+            return f"💯 100 days until {name}!"
+        case None:
+            return f"{days} day{'s' if days != 1 else ''} until {name}."

@@ -1,0 +1,180 @@
+"""Typed, frozen content objects: the domain's vocabulary, built from YAML by ``bot.content``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+SEED_SOURCE = "seed"
+SEED_TITLE = "Netflix Tudum, “'Heartstopper' Season 2: Here's Everything You Need to Know” (Aug 2023)"
+
+
+def describe_source(source: str) -> str:
+    """A source as shown to users: URLs as-is, the seed article by its title."""
+    return SEED_TITLE if source == SEED_SOURCE else source
+
+
+class CastGroup(StrEnum):
+    TRUHAM = "truham"
+    HIGGS = "higgs"
+    FAMILY_AND_ADULTS = "family-and-adults"
+    NEW_IN_SEASON_2 = "new-in-season-2"
+    NEW_IN_SEASON_3 = "new-in-season-3"
+
+    @property
+    def title(self) -> str:
+        return {
+            CastGroup.TRUHAM: "Truham",
+            CastGroup.HIGGS: "Higgs",
+            CastGroup.FAMILY_AND_ADULTS: "Families and adults",
+            CastGroup.NEW_IN_SEASON_2: "New in Season 2",
+            CastGroup.NEW_IN_SEASON_3: "New in Season 3",
+        }[self]
+
+
+class Difficulty(StrEnum):
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    id: str
+    actor: str
+    character: str
+    group: CastGroup
+    description: str
+    school_or_relation: str
+    seasons: tuple[int, ...]
+    film: bool
+    first_season: int
+    detail_season: int
+    aliases: tuple[str, ...]
+    sources: tuple[str, ...]
+    actor_note: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a fan might type for this person."""
+        return (self.character, self.actor, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    season: int
+    number: int
+    title: str
+    release_date: dt.date
+    director: str
+    writer: str
+    synopsis: str | None
+    sources: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        return f"S{self.season}E{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Season:
+    number: int
+    release_date: dt.date
+    director: str
+    writer: str
+    adapts: str
+    sources: tuple[str, ...]
+    episodes: tuple[Episode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Special:
+    """A feature-length entry outside the seasons (the film)."""
+
+    id: str
+    title: str
+    release_note: str
+    director: str
+    writer: str
+    adapts: str
+    synopsis: str | None
+    spoiler_season: int
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Something to count down to: a date, a date with a time and zone, or no date yet."""
+
+    id: str
+    name: str
+    date: dt.date | None
+    time: dt.time | None
+    timezone: str
+    note: str
+    aliases: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def is_dated(self) -> bool:
+        return self.date is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TriviaQuestion:
+    id: str
+    prompt: str
+    answer: str
+    wrong: tuple[str, ...]
+    season: int
+    difficulty: Difficulty
+    source: str
+    true_false: bool = False
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The right answer first, then the wrong ones (shuffled by the game, not here)."""
+        return (self.answer, *self.wrong)
+
+
+@dataclass(frozen=True, slots=True)
+class TriviaPack:
+    id: str
+    name: str
+    description: str
+    questions: tuple[TriviaQuestion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Everything under data/, immutable. Reloading would swap the whole object."""
+
+    cast: tuple[CastMember, ...]
+    seasons: tuple[Season, ...]
+    specials: tuple[Special, ...]
+    releases: tuple[Release, ...]
+    packs: tuple[TriviaPack, ...]
+
+    @property
+    def episodes(self) -> tuple[Episode, ...]:
+        return tuple(ep for season in self.seasons for ep in season.episodes)
+
+    @property
+    def season_numbers(self) -> tuple[int, ...]:
+        return tuple(s.number for s in self.seasons)
+
+    def season(self, number: int) -> Season | None:
+        return next((s for s in self.seasons if s.number == number), None)
+
+    def pack(self, pack_id: str) -> TriviaPack | None:
+        return next((p for p in self.packs if p.id == pack_id), None)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "cast": len(self.cast),
+            "episodes": len(self.episodes),
+            "releases": len(self.releases),
+            "packs": len(self.packs),
+            "questions": sum(len(p.questions) for p in self.packs),
+        }

@@ -1,0 +1,22 @@
+"""The spoiler horizon: the newest season a server has watched, and how later details are shown."""
+
+from __future__ import annotations
+
+
+def effective_horizon(configured: int | None, released_seasons: int) -> int:
+    """A server's horizon; by default every released season."""
+    return released_seasons if configured is None else configured
+
+
+def is_spoiler(detail_season: int, horizon: int) -> bool:
+    return detail_season > horizon
+
+
+def tag(text: str) -> str:
+    """Wrap text in Discord spoiler bars; inner bars are neutralised so the tag cannot be closed early."""
+    return f"||{text.replace('||', '| |')}||"
+
+
+def shown(text: str, detail_season: int, horizon: int) -> str:
+    """Text as a server at ``horizon`` should see it."""
+    return tag(text) if is_spoiler(detail_season, horizon) else text

@@ -1,0 +1,56 @@
+"""Thin async façades that cogs call: they compose domain rules, content and storage.
+
+Cogs never touch repositories or SQL; they get one ``Services`` object from the bot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain.models import Catalog
+from bot.services.countdown import CountdownService
+from bot.services.guild_settings import GuildSettingsService
+from bot.services.lookups import LookupService
+from bot.services.trivia import TriviaService
+from bot.storage.countdown import CountdownPostRepository, EventRepository
+from bot.storage.database import Database
+from bot.storage.guild_config import GuildConfigRepository
+from bot.storage.meta import MetaRepository
+from bot.storage.trivia import TriviaRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    catalog: Catalog
+    clock: Clock
+    meta: MetaRepository
+    lookups: LookupService
+    settings: GuildSettingsService
+    countdown: CountdownService
+    trivia: TriviaService
+
+
+def build_services(
+    db: Database, catalog: Catalog, clock: Clock, rng: random.Random, *, countdown_grace_hours: float = 6.0
+) -> Services:
+    config = GuildConfigRepository(db)
+    lookups = LookupService(catalog, config, clock)
+    return Services(
+        catalog=catalog,
+        clock=clock,
+        meta=MetaRepository(db),
+        lookups=lookups,
+        settings=GuildSettingsService(catalog, config, clock),
+        countdown=CountdownService(
+            catalog,
+            config,
+            EventRepository(db),
+            CountdownPostRepository(db),
+            clock,
+            grace=dt.timedelta(hours=countdown_grace_hours),
+        ),
+        trivia=TriviaService(catalog, TriviaRepository(db), config, lookups, clock, rng),
+    )

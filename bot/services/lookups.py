@@ -1,0 +1,125 @@
+"""Cast and episode lookups over the catalog, with each server's spoiler horizon."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain import lookup, spoilers
+from bot.domain.lookup import Candidate, Match, Outcome
+from bot.domain.models import CastMember, Catalog, Episode, Season, Special
+from bot.errors import InvalidOption, NotFound
+from bot.storage.guild_config import GuildConfigRepository
+
+
+def quote_user_text(text: str, limit: int = 60) -> str:
+    """Echo user input harmlessly: one line, shortened, inside inline code (no markdown, no pings)."""
+    cleaned = " ".join(text.split())
+    cleaned = "".join(
+        ch for ch in cleaned if ch.isprintable() and ch not in "\u200b\u200e\u200f\u202e\u2066\u2067\u2068"
+    )
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return "`" + (cleaned.replace("`", "ˋ") or " ") + "`"
+
+
+@dataclass(frozen=True, slots=True)
+class CastAnswer:
+    member: CastMember
+    horizon: int
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeAnswer:
+    episode: Episode | None
+    special: Special | None
+    season: Season | None
+    horizon: int
+
+
+class LookupService:
+    def __init__(self, catalog: Catalog, guild_config: GuildConfigRepository, clock: Clock) -> None:
+        self.catalog = catalog
+        self._config = guild_config
+        self._clock = clock
+        self._cast = [Candidate.of(m, f"{m.character} ({m.actor})", m.names) for m in catalog.cast]
+        self._episodes: list[Candidate[Episode | Special]] = [
+            Candidate.of(e, f"{e.code} · {e.title}", (e.title,)) for e in catalog.episodes
+        ]
+        self._episodes += [Candidate.of(s, f"Film · {s.title}", (s.title, "film", "movie")) for s in catalog.specials]
+
+    # --- seasons and the spoiler horizon ----------------------------------------------------
+    def released_seasons(self, now: dt.datetime | None = None) -> list[Season]:
+        today = (now or self._clock.now()).date()
+        return [s for s in self.catalog.seasons if s.release_date <= today]
+
+    def latest_released_season(self) -> int:
+        released = self.released_seasons()
+        return released[-1].number if released else self.catalog.seasons[0].number
+
+    async def horizon(self, guild_id: int | None) -> int:
+        configured = None if guild_id is None else (await self._config.get(guild_id)).spoiler_season
+        return spoilers.effective_horizon(configured, self.latest_released_season())
+
+    # --- cast ---------------------------------------------------------------------------------
+    def cast_suggestions(self, query: str, limit: int = 25) -> list[Match[CastMember]]:
+        return lookup.rank(query, self._cast, limit=limit)
+
+    async def find_cast(self, query: str, guild_id: int | None) -> CastAnswer:
+        if not query.strip():
+            raise InvalidOption("Type an actor or character name, like `Nick` or `Kit Connor`.")
+        result = lookup.resolve(query, self._cast)
+        if result.outcome is Outcome.FOUND:
+            return CastAnswer(result.item, await self.horizon(guild_id))
+        if result.outcome is Outcome.AMBIGUOUS:
+            names = "\n".join(f"• {m.label}" for m in result.matches)
+            raise NotFound(f"{quote_user_text(query)} could be more than one person:\n{names}\nPick one from the list.")
+        hint = ", ".join(m.label for m in result.matches) or "try a first name like `Charlie`"
+        raise NotFound(f"No one called {quote_user_text(query)} in the cast. Did you mean: {hint}?")
+
+    # --- episodes -----------------------------------------------------------------------------
+    def episode_suggestions(self, query: str, limit: int = 25) -> list[Match[Episode | Special]]:
+        ref = lookup.parse_episode_ref(query)
+        if ref:
+            exact = [c for c in self._episodes if isinstance(c.item, Episode) and (c.item.season, c.item.number) == ref]
+            if exact:
+                return [Match(exact[0].item, exact[0].label, 1.0)]
+        return lookup.rank(query, self._episodes, limit=limit)
+
+    def season(self, number: int | None) -> Season:
+        if number is None:
+            return self.catalog.season(self.latest_released_season()) or self.catalog.seasons[-1]
+        found = self.catalog.season(number)
+        if found is None:
+            valid = ", ".join(str(n) for n in self.catalog.season_numbers)
+            raise InvalidOption(f"There is no Season {number}. Pick one of: {valid}.")
+        return found
+
+    async def find_episode(self, query: str, guild_id: int | None) -> EpisodeAnswer:
+        horizon = await self.horizon(guild_id)
+        if not query.strip():
+            raise InvalidOption("Name an episode like `S2E6`, `2x06` or a title like `Kiss`.")
+        ref = lookup.parse_episode_ref(query)
+        if ref:
+            season = self.catalog.season(ref[0])
+            if season is None:
+                valid = ", ".join(str(n) for n in self.catalog.season_numbers)
+                raise NotFound(f"There is no Season {ref[0]}. Seasons: {valid}.")
+            episode = next((e for e in season.episodes if e.number == ref[1]), None)
+            if episode is None:
+                raise NotFound(
+                    f"Season {ref[0]} has episodes 1 to {len(season.episodes)}; there is no episode {ref[1]}."
+                )
+            return EpisodeAnswer(episode, None, season, horizon)
+        result = lookup.resolve(query, self._episodes)
+        if result.outcome is Outcome.FOUND:
+            item = result.item
+            if isinstance(item, Episode):
+                return EpisodeAnswer(item, None, self.catalog.season(item.season), horizon)
+            return EpisodeAnswer(None, item, None, horizon)
+        if result.outcome is Outcome.AMBIGUOUS:
+            names = ", ".join(m.label for m in result.matches)
+            raise NotFound(f"{quote_user_text(query)} matches several episodes: {names}. Pick one from the list.")
+        hint = ", ".join(m.label for m in result.matches) or "e.g. `S1E3` or `Kiss`"
+        raise NotFound(f"No episode called {quote_user_text(query)}. Try: {hint}.")

@@ -1,0 +1,176 @@
+"""Settings: parsed once, in one pure function, from a mapping (``os.environ`` after dotenv).
+
+Nothing here runs at import time. ``load_settings`` turns strings into typed, range-checked
+values and raises ``SettingsError`` naming the key and the fix, so ``__main__`` can print one
+readable line. The token never appears in a repr (``field(repr=False)``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import BotError
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Every key load_settings reads. tests/test_settings.py checks .env.example lists exactly these.
+SETTING_KEYS: tuple[str, ...] = (
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "DATA_DIR",
+    "LOG_LEVEL",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "DEV_GUILD_ID",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+    "GUILD_READY_TIMEOUT",
+    "COUNTDOWN_GRACE_HOURS",
+)
+
+
+class SettingsError(BotError):
+    """A setting is missing or malformed; the message names the key and what is expected."""
+
+
+def project_root() -> Path | None:
+    """The source checkout this package runs from, or None when installed as a wheel."""
+    root = _PACKAGE_DIR.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "data").is_dir() else None
+
+
+def default_data_dir() -> Path:
+    """``data/`` beside the package in a checkout, else the copy installed as ``bot/data``."""
+    installed = _PACKAGE_DIR / "data"
+    if installed.is_dir():
+        return installed
+    root = project_root()
+    return (root / "data") if root else installed
+
+
+def default_database_path() -> Path:
+    """A file under the project's own ``state/`` folder (checkout) or the user's state dir."""
+    root = project_root()
+    if root is not None:
+        return root / "state" / "heartstopper.sqlite3"
+    return Path.home() / ".local" / "state" / "heartstopper-bot" / "heartstopper.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Typed, validated settings. ``token`` is None only for ``--check``."""
+
+    token: str | None = field(repr=False)
+    database_path: Path
+    data_dir: Path
+    log_level: str = "INFO"
+    api_base: str = DEFAULT_API_BASE
+    gateway_url: str | None = None
+    dev_guild_id: int | None = None
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    guild_ready_timeout: float = 2.0
+    countdown_grace_hours: float = 6.0
+
+    def require_token(self) -> str:
+        """The token, or a SettingsError saying how to provide it."""
+        if not self.token:
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: put your bot token in .env (see .env.example) or the environment"
+            )
+        return self.token
+
+
+def _clean(env: Mapping[str, str], key: str) -> str | None:
+    value = env.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _snowflake(env: Mapping[str, str], key: str) -> int | None:
+    raw = _clean(env, key)
+    if raw is None:
+        return None
+    if not raw.isdigit() or not (1 <= int(raw) < 2**64):
+        raise SettingsError(f"{key} must be a Discord server id (digits only), got {raw!r}")
+    return int(raw)
+
+
+def _number(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = _clean(env, key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number between {low:g} and {high:g}, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low:g} and {high:g}, got {raw!r}")
+    return value
+
+
+def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...]) -> str | None:
+    raw = _clean(env, key)
+    if raw is None:
+        return None
+    if not raw.startswith(tuple(f"{s}://" for s in schemes)) or " " in raw:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise SettingsError(f"{key} must be a URL starting with {wanted}, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    count_raw = _clean(env, "SHARD_COUNT")
+    ids_raw = _clean(env, "SHARD_IDS")
+    count: int | None = None
+    if count_raw is not None:
+        if not count_raw.isdigit() or int(count_raw) < 1:
+            raise SettingsError(f"SHARD_COUNT must be a whole number of at least 1, got {count_raw!r}")
+        count = int(count_raw)
+    if ids_raw is None:
+        return count, None
+    if count is None:
+        raise SettingsError("SHARD_IDS needs SHARD_COUNT too: set both, e.g. SHARD_COUNT=4 SHARD_IDS=0,1")
+    parts = [p.strip() for p in ids_raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise SettingsError(f"SHARD_IDS must be comma-separated shard numbers like 0,1, got {ids_raw!r}")
+    ids = tuple(sorted({int(p) for p in parts}))
+    if ids[-1] >= count:
+        raise SettingsError(f"SHARD_IDS must be below SHARD_COUNT ({count}), got {ids_raw!r}")
+    return count, ids
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build Settings from a mapping of strings; pure, so tests pass a dict."""
+    token = _clean(env, "DISCORD_TOKEN")
+    if token is not None and re.search(r"\s", token):
+        raise SettingsError("DISCORD_TOKEN contains spaces: paste the token alone, without quotes or 'Bot '")
+    level = (_clean(env, "LOG_LEVEL") or "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+    data_dir = Path(_clean(env, "DATA_DIR") or default_data_dir()).expanduser()
+    if not data_dir.is_dir():
+        raise SettingsError(f"DATA_DIR {str(data_dir)!r} is not a folder: point it at the bot's data/ folder")
+    db_raw = _clean(env, "DATABASE_PATH")
+    database_path = Path(db_raw).expanduser() if db_raw else default_database_path()
+    shard_count, shard_ids = _shards(env)
+    return Settings(
+        token=token,
+        database_path=database_path,
+        data_dir=data_dir,
+        log_level=level,
+        api_base=_url(env, "DISCORD_API_BASE", ("http", "https")) or DEFAULT_API_BASE,
+        gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+        dev_guild_id=_snowflake(env, "DEV_GUILD_ID"),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        guild_ready_timeout=_number(env, "GUILD_READY_TIMEOUT", 2.0, 0.0, 60.0),
+        countdown_grace_hours=_number(env, "COUNTDOWN_GRACE_HOURS", 6.0, 0.0, 23.0),
+    )

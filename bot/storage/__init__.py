@@ -1,0 +1,1 @@
+"""SQLite storage: one aiosqlite connection, versioned migrations, repositories (no discord)."""

@@ -1,0 +1,169 @@
+"""Countdown bookkeeping: server events and the exactly-once ledger of daily posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.storage.database import Database
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class ServerEvent:
+    guild_id: int
+    name: str
+    name_key: str
+    starts_at: dt.datetime
+    has_time: bool
+    timezone: str
+    created_by: int
+
+
+class AddResult(Enum):
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    FULL = "full"
+
+
+class EventRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, event: ServerEvent, *, max_events: int, now: dt.datetime) -> AddResult:
+        """Insert unless the name is taken or the server is at its limit (checked atomically)."""
+        async with self._db.transaction() as tx:
+            count = await tx.fetch_value("SELECT COUNT(*) FROM server_events WHERE guild_id = ?", (event.guild_id,))
+            if int(count) >= max_events:
+                return AddResult.FULL
+            try:
+                await tx.execute(
+                    "INSERT INTO server_events (guild_id, name_key, name, starts_at, has_time, timezone, "
+                    "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        event.guild_id,
+                        event.name_key,
+                        event.name,
+                        _iso(event.starts_at),
+                        int(event.has_time),
+                        event.timezone,
+                        event.created_by,
+                        _iso(now),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                return AddResult.DUPLICATE
+        return AddResult.ADDED
+
+    async def remove(self, guild_id: int, name_key: str) -> bool:
+        async with self._db.transaction() as tx:
+            return (
+                await tx.execute("DELETE FROM server_events WHERE guild_id = ? AND name_key = ?", (guild_id, name_key))
+                > 0
+            )
+
+    async def list(self, guild_id: int) -> list[ServerEvent]:
+        rows = await self._db.fetch_all(
+            "SELECT guild_id, name, name_key, starts_at, has_time, timezone, created_by FROM server_events "
+            "WHERE guild_id = ? ORDER BY starts_at, name_key",
+            (guild_id,),
+        )
+        return [
+            ServerEvent(
+                int(r["guild_id"]),
+                r["name"],
+                r["name_key"],
+                dt.datetime.fromisoformat(r["starts_at"]),
+                bool(r["has_time"]),
+                r["timezone"],
+                int(r["created_by"]),
+            )
+            for r in rows
+        ]
+
+
+class PostState(Enum):
+    NEW = "new"  # nothing recorded for that day: go ahead
+    PENDING = "pending"  # a send was attempted and may have reached Discord: retry with the same nonce
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+class CountdownPostRepository:
+    """The ledger that makes a second post for the same server and local day impossible."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(self, guild_id: int, local_date: dt.date, nonce: str, now: dt.datetime) -> PostState:
+        """Record the intent to post before sending; returns what was there before."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT status FROM countdown_posts WHERE guild_id = ? AND local_date = ?",
+                (guild_id, local_date.isoformat()),
+            )
+            if row is not None:
+                return PostState(row["status"])
+            await tx.execute(
+                "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at) "
+                "VALUES (?, ?, 'pending', ?, ?)",
+                (guild_id, local_date.isoformat(), nonce, _iso(now)),
+            )
+        return PostState.NEW
+
+    async def mark_sent(
+        self,
+        guild_id: int,
+        local_date: dt.date,
+        *,
+        message_id: int,
+        late: bool,
+        next_post_at: dt.datetime,
+        no_date_post: bool,
+        now: dt.datetime,
+    ) -> None:
+        """After Discord accepted the post: mark it sent and move the schedule on, atomically."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE countdown_posts SET status = 'sent', message_id = ?, late = ?, updated_at = ? "
+                "WHERE guild_id = ? AND local_date = ?",
+                (message_id, int(late), _iso(now), guild_id, local_date.isoformat()),
+            )
+            await tx.execute(
+                "UPDATE guild_config SET countdown_next_post_at = ?, countdown_last_nodate_post = "
+                "CASE WHEN ? THEN ? ELSE countdown_last_nodate_post END WHERE guild_id = ? AND countdown_enabled = 1",
+                (_iso(next_post_at), int(no_date_post), local_date.isoformat(), guild_id),
+            )
+
+    async def skip(self, guild_id: int, local_date: dt.date, *, next_post_at: dt.datetime, now: dt.datetime) -> None:
+        """Record a day as deliberately not posted (too late, or a quiet no-date day) and move on."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at) "
+                "VALUES (?, ?, 'skipped', '', ?) ON CONFLICT(guild_id, local_date) DO UPDATE SET "
+                "status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'skipped' END, updated_at = excluded.updated_at",
+                (guild_id, local_date.isoformat(), _iso(now)),
+            )
+            await tx.execute(
+                "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1",
+                (_iso(next_post_at), guild_id),
+            )
+
+    async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1",
+                (_iso(next_post_at), guild_id),
+            )
+
+    async def sent_count(self, guild_id: int) -> int:
+        return int(
+            await self._db.fetch_value(
+                "SELECT COUNT(*) FROM countdown_posts WHERE guild_id = ? AND status = 'sent'", (guild_id,)
+            )
+        )

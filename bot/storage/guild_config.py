@@ -1,0 +1,151 @@
+"""Per-server settings: spoiler horizon, countdown schedule, trivia options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+_COLUMNS = (
+    "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
+    "countdown_enabled, countdown_next_post_at, countdown_disabled_reason, countdown_last_nodate_post, "
+    "trivia_seconds"
+)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat()
+
+
+def _parse(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True, slots=True)
+class GuildConfig:
+    guild_id: int
+    spoiler_season: int | None = None
+    countdown_channel_id: int | None = None
+    countdown_time: str | None = None
+    countdown_timezone: str | None = None
+    countdown_enabled: bool = False
+    countdown_next_post_at: dt.datetime | None = None
+    countdown_disabled_reason: str | None = None
+    countdown_last_nodate_post: dt.date | None = None
+    trivia_seconds: int | None = None
+    trivia_channel_ids: tuple[int, ...] = ()
+
+
+class GuildConfigRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM guild_config WHERE guild_id = ?", (guild_id,))  # noqa: S608 - constant column list
+        channels = await self._db.fetch_all(
+            "SELECT channel_id FROM trivia_channels WHERE guild_id = ? ORDER BY channel_id", (guild_id,)
+        )
+        channel_ids = tuple(int(r[0]) for r in channels)
+        if row is None:
+            return GuildConfig(guild_id=guild_id, trivia_channel_ids=channel_ids)
+        return GuildConfig(
+            guild_id=guild_id,
+            spoiler_season=row["spoiler_season"],
+            countdown_channel_id=row["countdown_channel_id"],
+            countdown_time=row["countdown_time"],
+            countdown_timezone=row["countdown_timezone"],
+            countdown_enabled=bool(row["countdown_enabled"]),
+            countdown_next_post_at=_parse(row["countdown_next_post_at"]),
+            countdown_disabled_reason=row["countdown_disabled_reason"],
+            countdown_last_nodate_post=(
+                dt.date.fromisoformat(row["countdown_last_nodate_post"]) if row["countdown_last_nodate_post"] else None
+            ),
+            trivia_seconds=row["trivia_seconds"],
+            trivia_channel_ids=channel_ids,
+        )
+
+    async def _upsert(self, guild_id: int, column_values: dict[str, object], now: dt.datetime) -> None:
+        # Column names come from this module's callers only, never from user input.
+        columns = ", ".join(column_values)
+        placeholders = ", ".join("?" for _ in column_values)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in column_values)
+        sql = (
+            f"INSERT INTO guild_config (guild_id, updated_at, {columns}) VALUES (?, ?, {placeholders}) "  # noqa: S608
+            f"ON CONFLICT(guild_id) DO UPDATE SET updated_at = excluded.updated_at, {updates}"
+        )
+        async with self._db.transaction() as tx:
+            await tx.execute(sql, (guild_id, _iso(now), *column_values.values()))
+
+    async def set_spoiler_season(self, guild_id: int, season: int | None, now: dt.datetime) -> None:
+        await self._upsert(guild_id, {"spoiler_season": season}, now)
+
+    async def set_trivia_seconds(self, guild_id: int, seconds: int, now: dt.datetime) -> None:
+        await self._upsert(guild_id, {"trivia_seconds": seconds}, now)
+
+    async def set_countdown(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int | None,
+        time: str | None,
+        timezone: str | None,
+        next_post_at: dt.datetime | None,
+        now: dt.datetime,
+    ) -> None:
+        """Store the schedule as a whole; enabled only when it is complete (channel + time)."""
+        enabled = channel_id is not None and time is not None and next_post_at is not None
+        await self._upsert(
+            guild_id,
+            {
+                "countdown_channel_id": channel_id,
+                "countdown_time": time,
+                "countdown_timezone": timezone,
+                "countdown_next_post_at": _iso(next_post_at),
+                "countdown_enabled": int(enabled),
+                "countdown_disabled_reason": None,
+            },
+            now,
+        )
+
+    async def disable_countdown(self, guild_id: int, reason: str | None, now: dt.datetime) -> None:
+        await self._upsert(
+            guild_id,
+            {
+                "countdown_enabled": 0,
+                "countdown_disabled_reason": reason,
+                "countdown_next_post_at": None,
+            },
+            now,
+        )
+
+    async def due_countdowns(self, now: dt.datetime, limit: int = 500) -> list[GuildConfig]:
+        rows = await self._db.fetch_all(
+            "SELECT guild_id FROM guild_config WHERE countdown_enabled = 1 AND countdown_next_post_at <= ? "
+            "ORDER BY countdown_next_post_at LIMIT ?",
+            (_iso(now), limit),
+        )
+        return [await self.get(int(r[0])) for r in rows]
+
+    async def next_due_at(self) -> dt.datetime | None:
+        value = await self._db.fetch_value(
+            "SELECT MIN(countdown_next_post_at) FROM guild_config WHERE countdown_enabled = 1"
+        )
+        return _parse(value)
+
+    async def set_trivia_channel(self, guild_id: int, channel_id: int, allowed: bool) -> None:
+        async with self._db.transaction() as tx:
+            if allowed:
+                await tx.execute(
+                    "INSERT OR IGNORE INTO trivia_channels (guild_id, channel_id) VALUES (?, ?)",
+                    (guild_id, channel_id),
+                )
+            else:
+                await tx.execute(
+                    "DELETE FROM trivia_channels WHERE guild_id = ? AND channel_id = ?",
+                    (guild_id, channel_id),
+                )
+
+    async def clear_trivia_channels(self, guild_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM trivia_channels WHERE guild_id = ?", (guild_id,))

@@ -1,0 +1,232 @@
+"""Trivia persistence: games, per-question results, per-server scores, the seen-question rotation.
+
+Scores only ever change through atomic SQL (``points = points + ?``) inside the transaction
+that records a revealed question; the ``(game_id, number)`` primary key makes recording the
+same question twice impossible, so a retry or a restart can never count points twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.storage.database import Database
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    user_id: int
+    option: int
+    correct: bool
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    user_id: int
+    points: int
+    answered: int
+    correct: int
+    games: int
+    wins: int
+    best_streak: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GameRow:
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    pack_id: str
+    total_questions: int
+    revealed: int
+    current_message_id: int | None
+    status: str
+
+
+_SCORE_COLUMNS = "user_id, points, answered, correct, games, wins, best_streak"
+_GAME_COLUMNS = "id, guild_id, channel_id, starter_id, pack_id, total_questions, revealed, current_message_id, status"
+
+
+def _score(row: sqlite3.Row) -> ScoreRow:
+    return ScoreRow(*(int(row[i]) for i in range(7)))
+
+
+def _game(row: sqlite3.Row) -> GameRow:
+    return GameRow(
+        int(row["id"]),
+        int(row["guild_id"]),
+        int(row["channel_id"]),
+        int(row["starter_id"]),
+        row["pack_id"],
+        int(row["total_questions"]),
+        int(row["revealed"]),
+        None if row["current_message_id"] is None else int(row["current_message_id"]),
+        row["status"],
+    )
+
+
+class TriviaRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- games --------------------------------------------------------------------------------
+    async def create_game(
+        self, *, guild_id: int, channel_id: int, starter_id: int, pack_id: str, total: int, now: dt.datetime
+    ) -> int:
+        async with self._db.transaction() as tx:
+            return await tx.insert(
+                "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_id, total_questions, status, "
+                "started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                (guild_id, channel_id, starter_id, pack_id, total, _iso(now)),
+            )
+
+    async def set_current_message(self, game_id: int, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE trivia_games SET current_message_id = ? WHERE id = ?", (message_id, game_id))
+
+    async def record_question(
+        self,
+        *,
+        game_id: int,
+        guild_id: int,
+        pack_id: str,
+        number: int,
+        question_id: str,
+        answers: Sequence[AnswerRow],
+        now: dt.datetime,
+    ) -> bool:
+        """Persist one revealed question and its points in one transaction; False if already recorded."""
+        async with self._db.transaction() as tx:
+            try:
+                await tx.execute(
+                    "INSERT INTO trivia_questions_revealed (game_id, number, question_id, revealed_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (game_id, number, question_id, _iso(now)),
+                )
+            except sqlite3.IntegrityError:
+                return False
+            await tx.execute_many(
+                "INSERT INTO trivia_answers (game_id, number, user_id, option, correct, points) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(game_id, number, a.user_id, a.option, int(a.correct), a.points) for a in answers],
+            )
+            # Atomic per-member update. In SQLite's UPDATE every right-hand side sees the old row,
+            # so best_streak compares against the streak *including* this answer.
+            await tx.execute_many(
+                "INSERT INTO trivia_scores (guild_id, user_id, points, answered, correct, current_streak, "
+                "best_streak) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4) "
+                "ON CONFLICT(guild_id, user_id) DO UPDATE SET "
+                "points = points + excluded.points, answered = answered + 1, correct = correct + excluded.correct, "
+                "current_streak = CASE WHEN excluded.correct = 1 THEN current_streak + 1 ELSE 0 END, "
+                "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN current_streak + 1 ELSE 0 END)",
+                [(guild_id, a.user_id, a.points, int(a.correct)) for a in answers],
+            )
+            await tx.execute("UPDATE trivia_games SET revealed = MAX(revealed, ?) WHERE id = ?", (number, game_id))
+            await tx.execute(
+                "INSERT OR IGNORE INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?)",
+                (guild_id, pack_id, question_id),
+            )
+        return True
+
+    async def finish_game(self, game_id: int, *, status: str, winner_ids: Sequence[int], now: dt.datetime) -> bool:
+        """Close a running game once: games played for everyone who answered, wins for the winners."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE trivia_games SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
+                (status, _iso(now), game_id),
+            )
+            if not changed:
+                return False
+            guild_id = await tx.fetch_value("SELECT guild_id FROM trivia_games WHERE id = ?", (game_id,))
+            await tx.execute(
+                "INSERT INTO trivia_scores (guild_id, user_id, games) "
+                "SELECT DISTINCT ?, user_id, 1 FROM trivia_answers WHERE game_id = ? "
+                "ON CONFLICT(guild_id, user_id) DO UPDATE SET games = games + 1",
+                (guild_id, game_id),
+            )
+            await tx.execute_many(
+                "UPDATE trivia_scores SET wins = wins + 1 WHERE guild_id = ? AND user_id = ?",
+                [(guild_id, uid) for uid in winner_ids],
+            )
+        return True
+
+    async def running_games(self) -> list[GameRow]:
+        rows = await self._db.fetch_all(f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE status = 'running'")  # noqa: S608
+        return [_game(r) for r in rows]
+
+    async def game(self, game_id: int) -> GameRow | None:
+        row = await self._db.fetch_one(f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE id = ?", (game_id,))  # noqa: S608
+        return None if row is None else _game(row)
+
+    async def game_points(self, game_id: int) -> list[tuple[int, int, int]]:
+        """(user_id, points, right answers) per member for one game, from what was revealed."""
+        rows = await self._db.fetch_all(
+            "SELECT user_id, SUM(points), SUM(correct) FROM trivia_answers WHERE game_id = ? GROUP BY user_id",
+            (game_id,),
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    # --- rotation -----------------------------------------------------------------------------
+    async def seen_question_ids(self, guild_id: int, pack_id: str) -> set[str]:
+        rows = await self._db.fetch_all(
+            "SELECT question_id FROM trivia_seen WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
+        )
+        return {r[0] for r in rows}
+
+    async def restart_rotation(self, guild_id: int, pack_id: str) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM trivia_seen WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id))
+
+    # --- scores -------------------------------------------------------------------------------
+    async def leaderboard(self, guild_id: int, limit: int = 10) -> list[ScoreRow]:
+        rows = await self._db.fetch_all(
+            f"SELECT {_SCORE_COLUMNS} FROM trivia_scores WHERE guild_id = ? AND answered > 0 "  # noqa: S608
+            "ORDER BY points DESC, correct DESC, user_id LIMIT ?",
+            (guild_id, limit),
+        )
+        return [_score(r) for r in rows]
+
+    async def stats(self, guild_id: int, user_id: int) -> ScoreRow | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_SCORE_COLUMNS} FROM trivia_scores WHERE guild_id = ? AND user_id = ?",  # noqa: S608
+            (guild_id, user_id),
+        )
+        return None if row is None else _score(row)
+
+    async def rank(self, guild_id: int, user_id: int) -> tuple[int, ScoreRow] | None:
+        """1-based position in the leaderboard order, counted with the same index."""
+        me = await self.stats(guild_id, user_id)
+        if me is None or me.answered == 0:
+            return None
+        ahead = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM trivia_scores WHERE guild_id = ?1 AND answered > 0 AND ("
+            "points > ?2 OR (points = ?2 AND correct > ?3) OR (points = ?2 AND correct = ?3 AND user_id < ?4))",
+            (guild_id, me.points, me.correct, user_id),
+        )
+        return int(ahead) + 1, me
+
+    async def player_count(self, guild_id: int) -> int:
+        return int(
+            await self._db.fetch_value(
+                "SELECT COUNT(*) FROM trivia_scores WHERE guild_id = ? AND answered > 0", (guild_id,)
+            )
+        )
+
+    async def reset_guild(self, guild_id: int) -> int:
+        """Wipe a server's scores and rotation; returns how many members' scores were removed."""
+        async with self._db.transaction() as tx:
+            removed = await tx.execute("DELETE FROM trivia_scores WHERE guild_id = ?", (guild_id,))
+            await tx.execute("DELETE FROM trivia_seen WHERE guild_id = ?", (guild_id,))
+        return removed

@@ -1,0 +1,1 @@
+"""Discord-aware but feature-agnostic helpers: error policy, replies, embeds, checks."""

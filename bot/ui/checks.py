@@ -1,0 +1,26 @@
+"""Moderator gating: Discord hides commands by default permissions; we also check server-side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+T = TypeVar("T")
+
+MODERATOR_PERMISSION = "Manage Server"
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Server-side check for Manage Server; pair with ``default_permissions`` on the group.
+
+    Discord cannot hide single subcommands, and a server admin can override default
+    permissions, so the check in the callback is what actually protects moderator actions.
+    """
+    return app_commands.checks.has_permissions(manage_guild=True)
+
+
+def is_moderator(interaction: discord.Interaction[Any]) -> bool:
+    return bool(interaction.guild and interaction.permissions.manage_guild)

@@ -1,0 +1,1 @@
+"""Thin discord.py glue, one feature per module; rules live in ``bot``."""

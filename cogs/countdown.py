@@ -1,0 +1,212 @@
+"""/countdown, and the scheduler that posts each server's daily countdown."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import format_dt
+
+from bot.app import HeartstopperBot
+from bot.domain.countdown import Target
+from bot.domain.models import describe_source
+from bot.ratelimit import Pacer
+from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
+from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
+from bot.ui.replies import send_public
+
+log = logging.getLogger(__name__)
+
+BROADCAST_RATE = 45.0  # sends started per second, under Discord's global 50/s
+BROADCAST_CONCURRENCY = 25
+RETRY_AFTER_FAILURE = dt.timedelta(seconds=30)
+IDLE_RECHECK = dt.timedelta(seconds=60)
+
+
+def _when(target: Target) -> str:
+    assert target.instant is not None  # noqa: S101
+    if target.has_time:
+        return f"{format_dt(target.instant, 'F')} ({format_dt(target.instant, 'R')})"
+    return f"{format_dt(target.instant, 'D')} ({format_dt(target.instant, 'R')})"
+
+
+def countdown_embed(answer: CountdownAnswer) -> discord.Embed:
+    target = answer.target
+    if target is None:
+        return base_embed("⏳ Countdown", "Nothing to count down to yet.", colour=PINK)
+    if answer.left is not None:
+        embed = base_embed(f"⏳ {target.name}", f"**{answer.left.describe()}** to go!\n{_when(target)}", colour=PINK)
+    elif answer.since is not None:
+        embed = base_embed(
+            f"💖 {target.name} is out",
+            f"Out since {_when(target)}: {answer.since.describe()} ago.",
+            colour=LEAF,
+        )
+        if answer.undated:
+            add_field(embed, "Next up", "\n".join(f"**{t.name}**: no date yet. {t.note}" for t in answer.undated))
+    else:
+        embed = base_embed(f"⏳ {target.name}", f"**No date yet.** {target.note}", colour=PINK)
+    if answer.left is not None and answer.undated:
+        add_field(embed, "Also coming", "\n".join(f"**{t.name}**: no date yet" for t in answer.undated))
+    if answer.following:
+        add_field(embed, "After that", "\n".join(f"**{t.name}**: {_when(t)}" for t in answer.following))
+    if not target.is_event and target.note and answer.left is not None:
+        add_field(embed, "Good to know", target.note)
+    return footer(embed, "Server event" if target.is_event else "Times show in your own time zone")
+
+
+def post_embed(plan: PostPlan) -> discord.Embed:
+    target = plan.target
+    if target is None:
+        lines = [f"**{t.name}**: {t.note}" for t in plan.undated] or ["Nothing is announced yet."]
+        embed = base_embed("🍂 No date yet", "\n".join(lines), colour=LEAF)
+    else:
+        embed = base_embed(f"⏳ {plan.headline}", _when(target), colour=PINK)
+        if plan.days:
+            add_field(embed, "Days to go", str(plan.days), inline=True)
+        if plan.undated:
+            add_field(embed, "Also coming", "\n".join(f"**{t.name}**: no date yet" for t in plan.undated))
+    late = " (late: I was offline at the scheduled time)" if plan.late else ""
+    return footer(embed, f"Daily countdown{late} · /countdown for details")
+
+
+class CountdownCog(commands.Cog):
+    def __init__(self, bot: HeartstopperBot, service: CountdownService) -> None:
+        self.bot = bot
+        self.service = service
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._pacer = Pacer(BROADCAST_RATE)
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.create_task(self._scheduler(), name="countdown-scheduler")
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    @commands.Cog.listener("on_countdown_schedule_changed")
+    async def wake(self, guild_id: int) -> None:
+        """A server changed its schedule: re-read it now rather than at the next idle check."""
+        self._wake.set()
+
+    # --- the command -----------------------------------------------------------------------
+    @app_commands.command(name="countdown")
+    @app_commands.describe(release="A release or server event; default: the next one")
+    async def countdown(self, interaction: discord.Interaction[HeartstopperBot], release: str | None = None) -> None:
+        """How long until the next Heartstopper release (or the one you name)."""
+        answer = await self.service.countdown(interaction.guild_id, release)
+        embed = countdown_embed(answer)
+        if answer.target and not answer.target.is_event:
+            sources = next(
+                (r.sources for r in self.bot.services.catalog.releases if f"release:{r.id}" == answer.target.key),
+                (),
+            )
+            if sources:
+                add_field(embed, "Source", "\n".join(describe_source(s) for s in sources))
+        await send_public(interaction, embed=embed)
+
+    @countdown.autocomplete("release")
+    async def release_autocomplete(
+        self, interaction: discord.Interaction[HeartstopperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        matches = await self.service.release_suggestions(interaction.guild_id, current)
+        return [app_commands.Choice(name=m.label[:100], value=m.label[:100]) for m in matches]
+
+    # --- the scheduler ---------------------------------------------------------------------
+    async def _scheduler(self) -> None:
+        await self.bot.wait_until_ready()
+        clock = self.bot.services.clock
+        while not self.bot.is_closed():
+            failures = 0
+            try:
+                failures = await self.dispatch_due()
+            except Exception:
+                log.exception("countdown scheduler pass failed; retrying shortly")
+                failures = 1
+            now = clock.now()
+            next_at = await self.service.next_due_at()
+            deadline = min(next_at, now + IDLE_RECHECK) if next_at else now + IDLE_RECHECK
+            deadline = max(deadline, now + (RETRY_AFTER_FAILURE if failures else dt.timedelta(seconds=1)))
+            sleeper = asyncio.create_task(clock.sleep_until(deadline))
+            waker = asyncio.create_task(self._wake.wait())
+            try:
+                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                waker.cancel()
+                self._wake.clear()
+
+    async def dispatch_due(self) -> int:
+        """Send every due post; returns how many failed for a reason worth retrying."""
+        plans = await self.service.due_plans()
+        if not plans:
+            return 0
+        log.info("countdown: %d post(s) due", len(plans))
+        gate = asyncio.Semaphore(BROADCAST_CONCURRENCY)
+
+        async def one(plan: PostPlan) -> bool:
+            async with gate:
+                await self._pacer.wait()
+                return await self._send(plan)
+
+        results = await asyncio.gather(*(one(p) for p in plans))
+        return sum(1 for ok in results if not ok)
+
+    def _channel_problem(self, plan: PostPlan) -> str | None:
+        """A reason the post cannot go out, known without asking Discord (deleted channel, permissions)."""
+        guild = self.bot.get_guild(plan.guild_id)
+        if guild is None:
+            return None  # not cached on this shard (or unavailable): let Discord answer
+        channel = guild.get_channel(plan.channel_id)
+        if channel is None:
+            return "the countdown channel no longer exists"
+        me = guild.me
+        if me is None or not isinstance(channel, discord.abc.GuildChannel):
+            return None
+        perms = channel.permissions_for(me)
+        missing = [
+            name
+            for name, ok in (
+                ("View Channel", perms.view_channel),
+                ("Send Messages", perms.send_messages),
+                ("Embed Links", perms.embed_links),
+            )
+            if not ok
+        ]
+        return f"I am missing {', '.join(missing)} in <#{plan.channel_id}>" if missing else None
+
+    async def _send(self, plan: PostPlan) -> bool:
+        problem = self._channel_problem(plan)
+        if problem:
+            await self.service.turn_off(plan.guild_id, problem)
+            log.warning("countdown off for guild %s: %s", plan.guild_id, problem)
+            return True
+        channel = self.bot.get_partial_messageable(plan.channel_id, guild_id=plan.guild_id)
+        try:
+            message = await channel.send(
+                embed=post_embed(plan), nonce=plan.nonce, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.NotFound:
+            await self.service.turn_off(plan.guild_id, "the countdown channel no longer exists (Discord said 404)")
+            return True
+        except discord.Forbidden:
+            await self.service.turn_off(
+                plan.guild_id,
+                f"Discord refused my post in <#{plan.channel_id}> (403): "
+                "check that I can view, send and embed links there",
+            )
+            return True
+        except (TimeoutError, discord.HTTPException, OSError) as exc:
+            log.warning("countdown post for guild %s failed, will retry: %s", plan.guild_id, exc)
+            return False
+        await self.service.record_sent(plan, message.id)
+        return True
+
+
+async def setup(bot: HeartstopperBot) -> None:
+    await bot.add_cog(CountdownCog(bot, bot.services.countdown))

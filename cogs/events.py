@@ -1,0 +1,100 @@
+"""/event: a server's own countdown targets (a watch party, a newly announced date)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import format_dt
+
+from bot.app import HeartstopperBot
+from bot.services.countdown import MAX_EVENTS, CountdownService
+from bot.ui.autocomplete import zone_autocomplete
+from bot.ui.checks import moderator_only
+from bot.ui.embeds import PINK, base_embed, footer
+from bot.ui.replies import send_ephemeral, send_public
+
+
+@app_commands.guild_only()
+class EventsCog(commands.GroupCog, group_name="event", group_description="Your server's own countdown events"):
+    def __init__(self, bot: HeartstopperBot, service: CountdownService) -> None:
+        self.bot = bot
+        self.service = service
+        super().__init__()
+
+    @app_commands.command(name="add")
+    @app_commands.describe(
+        name="What the event is called (up to 100 characters)",
+        date="The day, as YYYY-MM-DD",
+        time="Optional time of day, 24-hour HH:MM",
+        timezone="IANA time zone; default: the server's countdown zone, else UTC",
+    )
+    @moderator_only()
+    async def add(
+        self,
+        interaction: discord.Interaction[HeartstopperBot],
+        name: app_commands.Range[str, 1, 200],
+        date: app_commands.Range[str, 1, 40],
+        time: app_commands.Range[str, 1, 20] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        """Add a server event that /countdown and the daily post count down to (moderators)."""
+        assert interaction.guild_id is not None  # noqa: S101
+        event = await self.service.add_event(
+            interaction.guild_id, interaction.user.id, name=name, date=date, time=time, timezone=timezone
+        )
+        when = format_dt(event.starts_at, "F" if event.has_time else "D")
+        await send_ephemeral(
+            interaction,
+            f"Added **{discord.utils.escape_markdown(event.name)}**: {when} ({format_dt(event.starts_at, 'R')}).",
+        )
+        self.bot.dispatch("countdown_schedule_changed", interaction.guild_id)
+
+    @add.autocomplete("timezone")
+    async def add_zone(
+        self, interaction: discord.Interaction[HeartstopperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await zone_autocomplete(interaction, current)
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(name="The event to remove")
+    @moderator_only()
+    async def remove(
+        self, interaction: discord.Interaction[HeartstopperBot], name: app_commands.Range[str, 1, 200]
+    ) -> None:
+        """Remove a server event (moderators)."""
+        assert interaction.guild_id is not None  # noqa: S101
+        await self.service.remove_event(interaction.guild_id, name)
+        await send_ephemeral(interaction, f"Removed **{discord.utils.escape_markdown(' '.join(name.split()))}**.")
+
+    @remove.autocomplete("name")
+    async def remove_name(
+        self, interaction: discord.Interaction[HeartstopperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        events = await self.service.list_events(interaction.guild_id)
+        needle = current.casefold()
+        return [
+            app_commands.Choice(name=e.name[:100], value=e.name[:100]) for e in events if needle in e.name.casefold()
+        ][:25]
+
+    @app_commands.command(name="list")
+    async def list_events(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
+        """This server's events, soonest first."""
+        assert interaction.guild_id is not None  # noqa: S101
+        events = await self.service.list_events(interaction.guild_id)
+        if not events:
+            lines = "No events yet. A moderator can add one with `/event add`."
+        else:
+            lines = "\n".join(
+                f"**{discord.utils.escape_markdown(e.name)}**: {format_dt(e.starts_at, 'F' if e.has_time else 'D')} "
+                f"({format_dt(e.starts_at, 'R')})"
+                for e in events
+            )
+        embed = footer(base_embed("📅 Server events", lines, colour=PINK), f"{len(events)}/{MAX_EVENTS} events")
+        await send_public(interaction, embed=embed)
+
+
+async def setup(bot: HeartstopperBot) -> None:
+    await bot.add_cog(EventsCog(bot, bot.services.countdown))

@@ -1,0 +1,200 @@
+"""/settings: moderators choose channels, schedule, spoilers and trivia options."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import format_dt
+
+from bot.app import HeartstopperBot
+from bot.domain import trivia as trivia_rules
+from bot.errors import UserError
+from bot.services import Services
+from bot.ui.autocomplete import zone_autocomplete
+from bot.ui.checks import moderator_only
+from bot.ui.embeds import MINT, add_field, base_embed, footer
+from bot.ui.replies import send_ephemeral
+
+REQUIRED = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
+
+
+def channel_health(guild: discord.Guild | None, channel_id: int) -> tuple[bool, str]:
+    """Can the bot view, send and embed in the channel? (ok, a line saying so)."""
+    if guild is None:
+        return False, "I can't see this server's channels right now."
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        return False, f"<#{channel_id}> no longer exists or I can't see it."
+    me = guild.me
+    if me is None:
+        return True, f"<#{channel_id}>: permissions unknown (I'm still starting up)."
+    perms = channel.permissions_for(me)
+    missing = [label for attr, label in REQUIRED if not getattr(perms, attr)]
+    if missing:
+        return False, f"<#{channel_id}>: ❌ missing {', '.join(missing)}"
+    return True, f"<#{channel_id}>: ✅ can view, send and embed"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SettingsCog(commands.GroupCog, group_name="settings", group_description="Server settings (moderators)"):
+    def __init__(self, bot: HeartstopperBot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        super().__init__()
+
+    def _guild(self, interaction: discord.Interaction[HeartstopperBot]) -> int:
+        if interaction.guild_id is None:
+            raise UserError("Settings only work inside a server.")
+        return interaction.guild_id
+
+    @app_commands.command(name="show")
+    @moderator_only()
+    async def show(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
+        """Every setting of this server, the next countdown post, and a channel health check."""
+        guild_id = self._guild(interaction)
+        config = await self.services.settings.get(guild_id)
+        view = await self.services.countdown.view(guild_id)
+        horizon = await self.services.lookups.horizon(guild_id)
+        embed = base_embed("⚙️ Server settings", colour=MINT)
+        spoiler = f"Season {horizon}" + ("" if config.spoiler_season else " (default: every released season)")
+        add_field(embed, "Spoiler horizon", spoiler, inline=True)
+        if config.countdown_channel_id:
+            _, health = channel_health(interaction.guild, config.countdown_channel_id)
+            status = "on" if config.countdown_enabled else "**off**"
+            lines = [
+                f"Channel: <#{config.countdown_channel_id}> ({status})",
+                f"Time: {view.time or '—'} {view.timezone}",
+            ]
+            if view.next_post_at:
+                lines.append(f"Next post: {format_dt(view.next_post_at, 'F')} ({format_dt(view.next_post_at, 'R')})")
+            if config.countdown_disabled_reason:
+                lines.append(f"Turned off because {config.countdown_disabled_reason}. Set the channel again to resume.")
+            lines.append(f"Health: {health}")
+            add_field(embed, "Daily countdown", "\n".join(lines))
+        else:
+            add_field(embed, "Daily countdown", "Not set. Use `/settings countdown-channel`.")
+        seconds = config.trivia_seconds or trivia_rules.DEFAULT_SECONDS
+        if config.trivia_channel_ids:
+            checks = [channel_health(interaction.guild, c)[1] for c in config.trivia_channel_ids]
+            where = "\n".join(checks)
+        else:
+            where = "Any channel"
+        add_field(embed, "Trivia", f"{seconds} seconds per question\nWhere: {where}")
+        footer(embed, "Change a setting with the /settings commands.")
+        await send_ephemeral(interaction, embed=embed)
+
+    @app_commands.command(name="countdown-channel")
+    @app_commands.describe(channel="The text channel for the daily countdown post")
+    @moderator_only()
+    async def countdown_channel(
+        self,
+        interaction: discord.Interaction[HeartstopperBot],
+        channel: discord.TextChannel,
+    ) -> None:
+        """Choose where the daily countdown is posted."""
+        guild_id = self._guild(interaction)
+        ok, health = channel_health(interaction.guild, channel.id)
+        if not ok:
+            raise UserError(f"I can't post there: {health}. Fix the channel's permissions, or pick another channel.")
+        view = await self.services.countdown.set_channel(guild_id, channel.id)
+        when = format_dt(view.next_post_at, "F") if view.next_post_at else "—"
+        await send_ephemeral(
+            interaction,
+            f"Daily countdown goes to <#{channel.id}> at {view.time} {view.timezone}. First post: {when}. "
+            "Change the time with `/settings countdown-time`.",
+        )
+        self.bot.dispatch("countdown_schedule_changed", guild_id)
+
+    @app_commands.command(name="countdown-time")
+    @app_commands.describe(time="24-hour HH:MM, like 18:30", timezone="IANA time zone, like Europe/London")
+    @moderator_only()
+    async def countdown_time(
+        self,
+        interaction: discord.Interaction[HeartstopperBot],
+        time: app_commands.Range[str, 1, 20],
+        timezone: app_commands.Range[str, 1, 64],
+    ) -> None:
+        """Choose when the daily countdown is posted, in your time zone (DST handled)."""
+        guild_id = self._guild(interaction)
+        view = await self.services.countdown.set_time(guild_id, time, timezone)
+        if view.next_post_at:
+            tail = f"Next post: {format_dt(view.next_post_at, 'F')}."
+        else:
+            tail = "Now pick a channel with `/settings countdown-channel`."
+        await send_ephemeral(interaction, f"Daily countdown time: {view.time} {view.timezone}. {tail}")
+        self.bot.dispatch("countdown_schedule_changed", guild_id)
+
+    @countdown_time.autocomplete("timezone")
+    async def countdown_zone(
+        self, interaction: discord.Interaction[HeartstopperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await zone_autocomplete(interaction, current)
+
+    @app_commands.command(name="countdown-off")
+    @moderator_only()
+    async def countdown_off(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
+        """Stop the daily countdown post."""
+        guild_id = self._guild(interaction)
+        await self.services.countdown.turn_off(guild_id, "a moderator turned it off")
+        await send_ephemeral(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
+        self.bot.dispatch("countdown_schedule_changed", guild_id)
+
+    @app_commands.command(name="spoilers")
+    @app_commands.describe(season="The newest season this server has watched")
+    @moderator_only()
+    async def spoilers(
+        self, interaction: discord.Interaction[HeartstopperBot], season: app_commands.Range[int, 1, 99]
+    ) -> None:
+        """Set how far into the story this server may be spoiled."""
+        guild_id = self._guild(interaction)
+        chosen = await self.services.settings.set_spoiler_season(guild_id, season)
+        await send_ephemeral(
+            interaction,
+            f"Spoiler horizon: Season {chosen}. Later details are ||hidden|| in lookups and left out of trivia.",
+        )
+
+    @app_commands.command(name="trivia-seconds")
+    @app_commands.describe(seconds="Seconds per question, 5 to 120")
+    @moderator_only()
+    async def trivia_seconds(
+        self, interaction: discord.Interaction[HeartstopperBot], seconds: app_commands.Range[int, 5, 120]
+    ) -> None:
+        """How long each trivia question stays open."""
+        chosen = await self.services.settings.set_trivia_seconds(self._guild(interaction), seconds)
+        await send_ephemeral(interaction, f"Trivia questions now stay open for {chosen} seconds.")
+
+    @app_commands.command(name="trivia-channels")
+    @app_commands.describe(
+        action="Allow or disallow a channel, or let trivia run anywhere",
+        channel="The channel to allow or disallow",
+    )
+    @moderator_only()
+    async def trivia_channels(
+        self,
+        interaction: discord.Interaction[HeartstopperBot],
+        action: Literal["allow", "disallow", "anywhere"],
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Choose the channels where trivia may run (default: anywhere)."""
+        guild_id = self._guild(interaction)
+        if action == "anywhere":
+            await self.services.settings.allow_trivia_anywhere(guild_id)
+            await send_ephemeral(interaction, "Trivia may now run in any channel.")
+            return
+        if channel is None:
+            raise UserError(f"Pick the channel to {action} with the `channel` option.")
+        allowed = await self.services.settings.allow_trivia_channel(guild_id, channel.id, action == "allow")
+        where = ", ".join(f"<#{c}>" for c in allowed) or "any channel"
+        await send_ephemeral(interaction, f"Trivia may run in: {where}.")
+
+
+async def setup(bot: HeartstopperBot) -> None:
+    await bot.add_cog(SettingsCog(bot, bot.services))

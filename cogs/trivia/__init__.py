@@ -1,0 +1,12 @@
+"""Trivia: button-based multiple-choice games, per-server scores."""
+
+from __future__ import annotations
+
+from bot.app import HeartstopperBot
+from cogs.trivia._cog import TriviaCog
+from cogs.trivia._views import AnswerButton
+
+
+async def setup(bot: HeartstopperBot) -> None:
+    bot.add_dynamic_items(AnswerButton)
+    await bot.add_cog(TriviaCog(bot, bot.services.trivia))
