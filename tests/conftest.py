@@ -1,0 +1,103 @@
+"""Shared fixtures: a started local Discord, and the real bot run in-process against it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.app import HeartstopperBot, apply_endpoints
+from bot.clock import Clock, ManualClock, SystemClock
+from bot.content.loader import load_catalog
+from bot.domain.models import Catalog
+from bot.services import Services, build_services
+from bot.settings import load_settings
+from bot.storage.database import Database
+from bot.storage.migrate import migrate
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.spec import check_all
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(DATA)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "test.sqlite3")
+    await migrate(database)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def restore_endpoints() -> AsyncIterator[None]:
+    base = discord.http.Route.BASE
+    gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    discord.http.Route.BASE = base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+
+@pytest.fixture
+async def fake(restore_endpoints: None) -> AsyncIterator[FakeDiscord]:
+    server = await FakeDiscord().start()
+    yield server
+    await server.stop()
+    problems = check_all(server.requests)
+    assert not problems, "bodies Discord would reject:\n" + "\n".join(problems)
+
+
+@dataclass
+class RunningBot:
+    bot: HeartstopperBot
+    services: Services
+    db: Database
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        await self.bot.close()
+        try:
+            await asyncio.wait_for(self.task, 10)
+        except (asyncio.CancelledError, Exception):
+            pass
+        await self.db.close()
+
+
+async def start_bot(fake: FakeDiscord, db_path: Path, catalog: Catalog, *, clock: Clock | None = None,
+                    seed: int = 7, extra_env: dict[str, str] | None = None) -> RunningBot:
+    settings = load_settings({**fake.env(), "DATABASE_PATH": str(db_path), **(extra_env or {})})
+    apply_endpoints(settings)
+    db = await Database.open(db_path)
+    await migrate(db)
+    services = build_services(db, catalog, clock or SystemClock(), random.Random(seed),
+                              countdown_grace_hours=settings.countdown_grace_hours)
+    bot = HeartstopperBot(settings=settings, services=services)
+    fake.ready_sent.clear()
+    await bot.login(settings.require_token())
+    task = asyncio.create_task(bot.connect(reconnect=True))
+    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    return RunningBot(bot, services, db, task)
+
+
+@pytest.fixture
+async def running(fake: FakeDiscord, tmp_path: Path, catalog: Catalog) -> AsyncIterator[RunningBot]:
+    fake.add_guild()
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog)
+    yield handle
+    await handle.stop()
+
+
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    return ManualClock(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))

@@ -1,0 +1,603 @@
+"""The stand-in itself: Discord's REST API under /api/v10 and a gateway websocket, on 127.0.0.1.
+
+It records every request, answers in Discord's documented shapes with ``Content-Type:
+application/json`` exactly, remembers the messages it creates (so button clicks can reference
+them), deduplicates sends by nonce like Discord, and can apply rate-limit buckets and inject
+429s and 5xx answers. Tests drive users through ``slash``, ``autocomplete`` and ``click``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.fakediscord import builders as b
+
+API = "/api/v10"
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    at: float
+    status: int = 0
+
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class Injection:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    times: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Interaction:
+    id: int
+    token: str
+    payload: dict[str, Any]
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    original_message_id: int | None = None
+    followups: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.app_id = b.snowflake()
+        self.bot_user = b.user(self.app_id, "heartstopper-bot", bot=True)
+        self.owner = b.user(b.snowflake(), "owner")
+        self.token_ok = True
+        self.requests: list[Recorded] = []
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.guilds: dict[int, dict[str, Any]] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.nonces: dict[tuple[int, str], int] = {}
+        self.injections: list[Injection] = []
+        self.forbidden_channels: set[int] = set()
+        self.deleted_channels: set[int] = set()
+        self.identifies: list[dict[str, Any]] = []
+        self.resumes: list[dict[str, Any]] = []
+        self.bucket_limit: int | None = None  # per-route requests per window
+        self.bucket_window = 1.0
+        self.global_limit: int | None = None  # all REST requests per second (interaction callbacks exempt)
+        self.rate_limited: list[Recorded] = []
+        self._bucket_hits: dict[str, list[float]] = {}
+        self._global_hits: list[float] = []
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._history: list[dict[str, Any]] = []
+        self.session_id = "session-" + str(b.snowflake())
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.ready_sent = asyncio.Event()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> FakeDiscord:
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_route("GET", "/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def env(self) -> dict[str, str]:
+        return {"DISCORD_API_BASE": self.api_base, "DISCORD_GATEWAY_URL": self.gateway_url,
+                "DISCORD_TOKEN": "test-token.abc", "GUILD_READY_TIMEOUT": "0.1"}
+
+    # --- world ----------------------------------------------------------------------------------
+    def add_guild(self, name: str = "Heartstopper Fans", *, channels: int = 2, bot_permissions: int | None = None,
+                  channel_overwrites: dict[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+        guild_id = b.snowflake()
+        bot_role = b.snowflake()
+        perms = b.MEMBER_PERMS if bot_permissions is None else bot_permissions
+        chans = []
+        for i in range(channels):
+            cid = b.snowflake()
+            chans.append(b.text_channel(cid, guild_id, f"channel-{i}", position=i,
+                                        overwrites=(channel_overwrites or {}).get(i)))
+        data = b.guild(
+            guild_id, name, channels=chans,
+            roles=[b.role(guild_id, "@everyone", b.MEMBER_PERMS), b.role(bot_role, "bot", perms, position=1)],
+            members=[b.member(self.bot_user, roles=[bot_role])], owner_id=int(self.owner["id"]),
+        )
+        self.guilds[guild_id] = data
+        return data
+
+    @staticmethod
+    def channel_ids(guild: dict[str, Any]) -> list[int]:
+        return [int(c["id"]) for c in guild["channels"]]
+
+    # --- recording and waiting -----------------------------------------------------------------
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def find(self, method: str, pattern: str, predicate: Callable[[Recorded], bool] | None = None) -> list[Recorded]:
+        rx = re.compile(pattern)
+        return [r for r in self.requests
+                if r.method == method and rx.search(r.path) and (predicate is None or predicate(r))]
+
+    async def wait_for(self, method: str, pattern: str, predicate: Callable[[Recorded], bool] | None = None, *,
+                       count: int = 1, timeout: float = 10.0) -> list[Recorded]:
+        async def ready() -> list[Recorded]:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.find(method, pattern, predicate)) >= count)
+            return self.find(method, pattern, predicate)
+
+        try:
+            return await asyncio.wait_for(ready(), timeout)
+        except TimeoutError:
+            seen = "\n".join(r.route() for r in self.requests[-20:])
+            raise AssertionError(f"timed out waiting for {count}x {method} {pattern}; last requests:\n{seen}") from None
+
+    def bodies(self) -> list[Recorded]:
+        """Every request that carried a JSON body (for schema checks)."""
+        return [r for r in self.requests if r.body is not None]
+
+    # --- REST -----------------------------------------------------------------------------------
+    def inject(self, method: str, pattern: str, status: int, *, times: int = 1, body: dict[str, Any] | None = None,
+               via: bool = True, delay: float = 0.0) -> None:
+        headers = {"Via": "1.1 google"} if via else {}
+        self.injections.append(Injection(method, re.compile(pattern), status, times, body, headers, delay))
+
+    @staticmethod
+    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        return web.Response(status=status, body=json.dumps(data).encode(), headers={**JSON_HEADERS, **(headers or {})})
+
+    def _error(self, status: int, code: int, message: str) -> web.Response:
+        return self._json({"message": message, "code": code}, status)
+
+    def _limit_headers(self, bucket: str, remaining: int, limit: int, reset_after: float) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, remaining)),
+                "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": bucket}
+
+    def _rate_check(self, method: str, path: str) -> tuple[web.Response | None, dict[str, str]]:
+        now = time.monotonic()
+        exempt = path.startswith("/interactions/")
+        if self.global_limit and not exempt:
+            self._global_hits = [t for t in self._global_hits if now - t < 1.0]
+            if len(self._global_hits) >= self.global_limit:
+                retry = 1.0 - (now - self._global_hits[0])
+                return self._json({"message": "You are being rate limited.", "retry_after": round(retry, 3),
+                                   "global": True}, 429, {"Via": "1.1 google", "X-RateLimit-Global": "true",
+                                                          "X-RateLimit-Scope": "global"}), {}
+            self._global_hits.append(now)
+        major = re.sub(r"/(messages)/\d+", r"/\1/:id", path)
+        bucket = f"{method}:{major}"
+        limit = self.bucket_limit or 50
+        hits = [t for t in self._bucket_hits.get(bucket, []) if now - t < self.bucket_window]
+        if self.bucket_limit and len(hits) >= self.bucket_limit:
+            retry = self.bucket_window - (now - hits[0])
+            headers = {"Via": "1.1 google", **self._limit_headers(bucket, 0, limit, retry)}
+            return self._json({"message": "You are being rate limited.", "retry_after": round(retry, 3),
+                               "global": False}, 429, headers), {}
+        hits.append(now)
+        self._bucket_hits[bucket] = hits
+        reset = self.bucket_window - (now - hits[0]) if hits else self.bucket_window
+        return None, self._limit_headers(bucket, limit - len(hits), limit, reset)
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "multipart/form-data":
+                body = {"multipart": True}
+            elif raw:
+                body = json.loads(raw)
+        rec = Recorded(request.method, path, dict(request.query), body, dict(request.headers), time.monotonic())
+        self.requests.append(rec)
+        try:
+            for inj in self.injections:
+                if inj.times > 0 and inj.method == request.method and inj.pattern.search(path):
+                    inj.times -= 1
+                    if inj.delay:
+                        await asyncio.sleep(inj.delay)
+                    payload = inj.body or {"message": "injected", "code": 0}
+                    if inj.status == 429:
+                        payload = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False,
+                                   **(inj.body or {})}
+                    rec.status = inj.status
+                    if inj.status == 429:
+                        self.rate_limited.append(rec)
+                    return self._json(payload, inj.status, inj.headers)
+            limited, headers = self._rate_check(request.method, path)
+            if limited is not None:
+                rec.status = 429
+                self.rate_limited.append(rec)
+                return limited
+            response = await self._route(request.method, path, body, request)
+            for key, value in headers.items():
+                response.headers.setdefault(key, value)
+            rec.status = response.status
+            return response
+        finally:
+            await self._notify()
+
+    async def _route(self, method: str, path: str, body: Any, request: web.Request) -> web.Response:  # noqa: C901
+        auth = request.headers.get("Authorization", "")
+        if path == "/users/@me" and method == "GET":
+            if not self.token_ok:
+                return self._error(401, 0, "401: Unauthorized")
+            return self._json(self.bot_user)
+        if path == "/oauth2/applications/@me":
+            return self._json({
+                "id": str(self.app_id), "name": "heartstopper-bot", "description": "", "icon": None,
+                "bot_public": True, "bot_require_code_grant": False, "owner": self.owner, "verify_key": "0" * 64,
+                "flags": 0, "type": None, "team": None, "summary": "", "rpc_origins": [], "tags": [],
+                "interactions_endpoint_url": None, "bot": self.bot_user, "redirect_uris": [],
+            })
+        if path in ("/gateway/bot", "/gateway"):
+            return self._json({"url": f"ws://127.0.0.1:{self.port}", "shards": 1,
+                               "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
+                                                       "max_concurrency": 1}})
+        if m := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path):
+            scope = m.group(2) or "global"
+            if method == "PUT":
+                answer = []
+                for cmd in body:
+                    answer.append({**cmd, "id": str(b.snowflake()), "application_id": str(self.app_id),
+                                   "version": str(b.snowflake()), "type": cmd.get("type", 1),
+                                   "integration_types": cmd.get("integration_types") or [0],
+                                   "contexts": cmd.get("contexts")})
+                self.commands[scope] = answer
+                return self._json(answer)
+            return self._json(self.commands.get(scope, []))
+        if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            return self._callback(int(m.group(1)), m.group(2), body)
+        if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", path):
+            return self._webhook_message(method, m.group(2), m.group(3), body)
+        if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)", path):
+            inter = self._by_token(m.group(2))
+            if inter is None:
+                return self._error(404, 10015, "Unknown Webhook")
+            msg = self._store(int(inter.payload["channel_id"]), body, interaction=inter)
+            inter.followups.append(msg)
+            return self._json(msg)
+        if m := re.fullmatch(r"/channels/(\d+)/messages", path):
+            if not auth.startswith("Bot "):
+                return self._error(401, 0, "401: Unauthorized")
+            channel_id = int(m.group(1))
+            if channel_id in self.deleted_channels:
+                return self._error(404, 10003, "Unknown Channel")
+            if channel_id in self.forbidden_channels:
+                return self._error(403, 50013, "Missing Permissions")
+            if method == "POST":
+                nonce = body.get("nonce")
+                if nonce and body.get("enforce_nonce") and (channel_id, str(nonce)) in self.nonces:
+                    return self._json(self.messages[self.nonces[(channel_id, str(nonce))]])
+                msg = self._store(channel_id, body)
+                if nonce:
+                    self.nonces[(channel_id, str(nonce))] = int(msg["id"])
+                return self._json(msg)
+        if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
+            message_id = int(m.group(2))
+            if message_id not in self.messages:
+                return self._error(404, 10008, "Unknown Message")
+            if method == "PATCH":
+                self.messages[message_id].update(self._edit_fields(body))
+            return self._json(self.messages[message_id])
+        return self._error(404, 0, f"404: Not Found ({method} {path})")
+
+    @staticmethod
+    def _edit_fields(body: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags")}
+
+    def _store(self, channel_id: int, body: dict[str, Any], *, interaction: Interaction | None = None,
+               flags: int = 0) -> dict[str, Any]:
+        message_id = b.snowflake()
+        guild_id = next((g for g, data in self.guilds.items()
+                         if any(int(c["id"]) == channel_id for c in data["channels"])), None)
+        msg = b.message(message_id, channel_id, self.bot_user, dict(body), guild_id=guild_id, flags=flags,
+                        interaction_id=interaction.id if interaction else None)
+        self.messages[message_id] = msg
+        return msg
+
+    def _by_token(self, token: str) -> Interaction | None:
+        return next((i for i in self.interactions.values() if i.token == token), None)
+
+    def _callback(self, interaction_id: int, token: str, body: dict[str, Any]) -> web.Response:
+        inter = self.interactions.get(interaction_id)
+        if inter is None or inter.token != token:
+            return self._error(404, 10062, "Unknown interaction")
+        if inter.callbacks:
+            return self._error(400, 40060, "Interaction has already been acknowledged.")
+        inter.callbacks.append(body)
+        kind = body["type"]
+        answer: dict[str, Any] = {"interaction": {"id": str(interaction_id), "type": inter.payload["type"],
+                                                  "response_message_loading": kind == 5,
+                                                  "response_message_ephemeral": bool(
+                                                      (body.get("data") or {}).get("flags", 0) & 64)}}
+        data = body.get("data") or {}
+        if kind in (4, 5):
+            msg = self._store(int(inter.payload["channel_id"]), data, interaction=inter)
+            inter.original_message_id = int(msg["id"])
+            answer["interaction"]["response_message_id"] = msg["id"]
+            answer["resource"] = {"type": kind, "message": msg}
+        elif kind == 7:
+            message_id = int(inter.payload["message"]["id"])
+            if message_id in self.messages:
+                self.messages[message_id].update(self._edit_fields(data))
+                answer["resource"] = {"type": 7, "message": self.messages[message_id]}
+            answer["interaction"]["response_message_id"] = str(message_id)
+        return self._json(answer)
+
+    def _webhook_message(self, method: str, token: str, which: str, body: Any) -> web.Response:
+        inter = self._by_token(token)
+        if inter is None:
+            return self._error(404, 10015, "Unknown Webhook")
+        if which == "@original":
+            if inter.original_message_id is None:
+                return self._error(404, 10008, "Unknown Message")
+            message_id = inter.original_message_id
+        else:
+            message_id = int(which)
+        if message_id not in self.messages:
+            return self._error(404, 10008, "Unknown Message")
+        if method == "PATCH":
+            self.messages[message_id].update(self._edit_fields(body))
+        if method == "DELETE":
+            self.messages.pop(message_id)
+            return web.Response(status=204)
+        return self._json(self.messages[message_id])
+
+    # --- gateway --------------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            op = data.get("op")
+            if op == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif op == 2:
+                self.identifies.append(data["d"])
+                await self._ready(ws, data["d"])
+            elif op == 6:
+                self.resumes.append(data["d"])
+                after = int(data["d"].get("seq") or 0)
+                for event in self._history:
+                    if event["s"] > after:
+                        await ws.send_str(json.dumps(event))
+                await self._send_dispatch("RESUMED", {})
+            await self._notify()
+        return ws
+
+    async def _ready(self, ws: web.WebSocketResponse, identify: dict[str, Any]) -> None:
+        self._seq = 0
+        self._history = []
+        shard = identify.get("shard") or [0, 1]
+        mine = [g for g in self.guilds.values() if (int(g["id"]) >> 22) % shard[1] == shard[0]]
+        await self._send_dispatch("READY", {
+            "v": 10, "user": self.bot_user, "guilds": [{"id": g["id"], "unavailable": True} for g in mine],
+            "session_id": self.session_id, "resume_gateway_url": self.gateway_url, "shard": shard,
+            "application": {"id": str(self.app_id), "flags": 0}, "private_channels": [], "relationships": [],
+            "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": [], "user_settings": {},
+        })
+        for g in mine:
+            await self._send_dispatch("GUILD_CREATE", g)
+        self.ready_sent.set()
+
+    async def _send_dispatch(self, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        self._history.append(frame)
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.send_str(json.dumps(frame))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self._send_dispatch(event, data)
+
+    async def send_op(self, op: int, d: Any = None) -> None:
+        assert self._ws is not None
+        await self._ws.send_str(json.dumps({"op": op, "d": d, "s": None, "t": None}))
+
+    async def drop_connection(self) -> None:
+        if self._ws is not None:
+            await self._ws.close(code=4000, message=b"dropped by test")
+
+    # --- users doing things ---------------------------------------------------------------------
+    def _command(self, name: str) -> dict[str, Any]:
+        for scope in self.commands.values():
+            for cmd in scope:
+                if cmd["name"] == name:
+                    return cmd
+        raise AssertionError(f"/{name} was never synced; synced: {[c['name'] for s in self.commands.values() for c in s]}")
+
+    def _options(self, spec: list[dict[str, Any]], values: dict[str, Any], resolved: dict[str, Any],
+                 guild: dict[str, Any], *, focused: str | None = None, strict: bool = True) -> list[dict[str, Any]]:
+        """Typed options for the values, checked like Discord checks them against the synced command."""
+        by_name = {o["name"]: o for o in spec}
+        out = []
+        for key, value in values.items():
+            option = by_name.get(key)
+            assert option is not None, f"unknown option {key!r}; known: {sorted(by_name)}"
+            kind = option["type"]
+            item: dict[str, Any] = {"name": key, "type": kind}
+            if kind == 7:
+                channel = next(c for c in guild["channels"] if int(c["id"]) == int(value))
+                resolved.setdefault("channels", {})[str(value)] = {
+                    "id": str(value), "name": channel["name"], "type": 0, "permissions": str(b.MODERATOR_PERMS),
+                    "guild_id": guild["id"], "parent_id": None, "position": channel["position"], "flags": 0,
+                    "permission_overwrites": channel["permission_overwrites"], "nsfw": False,
+                    "last_message_id": None, "rate_limit_per_user": 0, "topic": None,
+                }
+                item["value"] = str(value)
+            elif kind == 6:
+                uid = int(value["id"]) if isinstance(value, dict) else int(value)
+                user_obj = value if isinstance(value, dict) else b.user(uid, f"user{uid}")
+                resolved.setdefault("users", {})[str(uid)] = user_obj
+                item["value"] = str(uid)
+            else:
+                item["value"] = value
+                if strict and focused != key:
+                    self._check_value(option, value)
+            if focused == key:
+                item["focused"] = True
+            out.append(item)
+        if strict and focused is None:
+            missing = [o["name"] for o in spec if o.get("required") and o["name"] not in values]
+            assert not missing, f"Discord would refuse: missing required options {missing}"
+        return out
+
+    @staticmethod
+    def _check_value(option: dict[str, Any], value: Any) -> None:
+        kind = option["type"]
+        if kind == 4:
+            assert isinstance(value, int), f"{option['name']} must be an integer"
+            if option.get("min_value") is not None:
+                assert value >= option["min_value"], f"Discord would refuse {value} < min {option['min_value']}"
+            if option.get("max_value") is not None:
+                assert value <= option["max_value"], f"Discord would refuse {value} > max {option['max_value']}"
+        if kind == 3:
+            assert isinstance(value, str)
+            if option.get("max_length") is not None:
+                assert len(value) <= option["max_length"], "Discord would refuse: string too long"
+            if option.get("min_length") is not None:
+                assert len(value) >= option["min_length"], "Discord would refuse: string too short"
+        if option.get("choices"):
+            assert value in [c["value"] for c in option["choices"]], f"{value!r} is not one of the choices"
+
+    def _base_interaction(self, kind: int, guild: dict[str, Any], channel_id: int, user_obj: dict[str, Any],
+                          permissions: int, data: dict[str, Any], *, app_permissions: int | None = None
+                          ) -> Interaction:
+        interaction_id = b.snowflake()
+        token = f"tok{interaction_id}"
+        channel = next(c for c in guild["channels"] if int(c["id"]) == channel_id)
+        payload = {
+            "id": str(interaction_id), "application_id": str(self.app_id), "type": kind, "token": token,
+            "version": 1, "attachment_size_limit": 26214400, "guild_id": guild["id"],
+            "guild": {"id": guild["id"], "locale": "en-US", "features": []},
+            "channel_id": str(channel_id), "channel": channel,
+            "member": b.member(user_obj, permissions=permissions),
+            "app_permissions": str(b.MODERATOR_PERMS if app_permissions is None else app_permissions),
+            "locale": "en-GB", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": guild["id"]}, "context": 0, "data": data,
+        }
+        inter = Interaction(interaction_id, token, payload)
+        self.interactions[interaction_id] = inter
+        return inter
+
+    async def slash(self, command: str, guild: dict[str, Any], *, channel_id: int | None = None,
+                    user_obj: dict[str, Any] | None = None, permissions: int = b.MEMBER_PERMS,
+                    app_permissions: int | None = None, strict: bool = True, **options: Any) -> Interaction:
+        """A member runs ``/command [sub] option:value``."""
+        parts = command.split()
+        cmd = self._command(parts[0])
+        resolved: dict[str, Any] = {}
+        channel_id = channel_id or self.channel_ids(guild)[0]
+        user_obj = user_obj or b.user(424242, "fan")
+        if len(parts) > 1:
+            sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
+            opts = [{"type": 1, "name": parts[1],
+                     "options": self._options(sub.get("options", []), options, resolved, guild, strict=strict)}]
+        else:
+            opts = self._options(cmd.get("options", []), options, resolved, guild, strict=strict)
+        data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
+        if resolved:
+            data["resolved"] = resolved
+        inter = self._base_interaction(2, guild, channel_id, user_obj, permissions, data,
+                                       app_permissions=app_permissions)
+        await self.dispatch("INTERACTION_CREATE", inter.payload)
+        return inter
+
+    async def autocomplete(self, command: str, guild: dict[str, Any], focused: str, value: str,
+                           **others: Any) -> Interaction:
+        parts = command.split()
+        cmd = self._command(parts[0])
+        resolved: dict[str, Any] = {}
+        values = {**others, focused: value}
+        if len(parts) > 1:
+            sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
+            opts = [{"type": 1, "name": parts[1],
+                     "options": self._options(sub.get("options", []), values, resolved, guild, focused=focused)}]
+        else:
+            opts = self._options(cmd.get("options", []), values, resolved, guild, focused=focused)
+        data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
+        inter = self._base_interaction(4, guild, self.channel_ids(guild)[0], b.user(424242, "fan"),
+                                       b.MEMBER_PERMS, data)
+        await self.dispatch("INTERACTION_CREATE", inter.payload)
+        return inter
+
+    async def click(self, message_id: int, custom_id: str, guild: dict[str, Any], *,
+                    user_obj: dict[str, Any] | None = None, permissions: int = b.MEMBER_PERMS) -> Interaction:
+        message = self.messages[message_id]
+        data = {"custom_id": custom_id, "component_type": 2}
+        inter = self._base_interaction(3, guild, int(message["channel_id"]), user_obj or b.user(424242, "fan"),
+                                       permissions, data)
+        inter.payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", inter.payload)
+        return inter
+
+    async def reply_to(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
+        """The callback body the bot sent for an interaction."""
+        async def ready() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: bool(inter.callbacks))
+
+        try:
+            await asyncio.wait_for(ready(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"no callback for interaction {inter.payload['data']}") from None
+        return inter.callbacks[0]
+
+    async def followup_of(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
+        async def ready() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: bool(inter.followups))
+
+        await asyncio.wait_for(ready(), timeout)
+        return inter.followups[0]
+
+    def channel_posts(self, channel_id: int) -> list[dict[str, Any]]:
+        return [r.body for r in self.requests
+                if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and r.status == 200]
+
+
+def button_ids(message: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])
+            if "custom_id" in c]
+
+
