@@ -74,14 +74,22 @@ class RunningBot:
         await self.db.close()
 
 
-async def start_bot(fake: FakeDiscord, db_path: Path, catalog: Catalog, *, clock: Clock | None = None,
-                    seed: int = 7, extra_env: dict[str, str] | None = None) -> RunningBot:
+async def start_bot(
+    fake: FakeDiscord,
+    db_path: Path,
+    catalog: Catalog,
+    *,
+    clock: Clock | None = None,
+    seed: int = 7,
+    extra_env: dict[str, str] | None = None,
+) -> RunningBot:
     settings = load_settings({**fake.env(), "DATABASE_PATH": str(db_path), **(extra_env or {})})
     apply_endpoints(settings)
     db = await Database.open(db_path)
     await migrate(db)
-    services = build_services(db, catalog, clock or SystemClock(), random.Random(seed),
-                              countdown_grace_hours=settings.countdown_grace_hours)
+    services = build_services(
+        db, catalog, clock or SystemClock(), random.Random(seed), countdown_grace_hours=settings.countdown_grace_hours
+    )
     bot = HeartstopperBot(settings=settings, services=services)
     fake.ready_sent.clear()
     await bot.login(settings.require_token())

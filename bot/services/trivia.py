@@ -133,9 +133,9 @@ class TriviaService:
         live.game.stop()
         return live
 
-    async def set_message(self, live: LiveGame, message_id: int) -> None:
+    async def set_message(self, live: LiveGame, message_id: int, number: int) -> None:
         live.message_id = message_id
-        await self._repo.set_current_message(live.id, message_id)
+        await self._repo.set_current_message(live.id, message_id, number)
 
     # --- answering and closing ----------------------------------------------------------------
     def answer(self, game_id: int, question_number: int, user_id: int, option: int) -> Answer:

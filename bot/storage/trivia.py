@@ -52,11 +52,20 @@ class GameRow:
     total_questions: int
     revealed: int
     current_message_id: int | None
+    current_number: int
     status: str
+
+    @property
+    def message_shows_open_question(self) -> bool:
+        """True when the last recorded message is a question that was never revealed."""
+        return self.current_message_id is not None and self.current_number > self.revealed
 
 
 _SCORE_COLUMNS = "user_id, points, answered, correct, games, wins, best_streak"
-_GAME_COLUMNS = "id, guild_id, channel_id, starter_id, pack_id, total_questions, revealed, current_message_id, status"
+_GAME_COLUMNS = (
+    "id, guild_id, channel_id, starter_id, pack_id, total_questions, revealed, current_message_id, current_number, "
+    "status"
+)
 
 
 def _score(row: sqlite3.Row) -> ScoreRow:
@@ -73,6 +82,7 @@ def _game(row: sqlite3.Row) -> GameRow:
         int(row["total_questions"]),
         int(row["revealed"]),
         None if row["current_message_id"] is None else int(row["current_message_id"]),
+        int(row["current_number"]),
         row["status"],
     )
 
@@ -92,9 +102,12 @@ class TriviaRepository:
                 (guild_id, channel_id, starter_id, pack_id, total, _iso(now)),
             )
 
-    async def set_current_message(self, game_id: int, message_id: int) -> None:
+    async def set_current_message(self, game_id: int, message_id: int, number: int) -> None:
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE trivia_games SET current_message_id = ? WHERE id = ?", (message_id, game_id))
+            await tx.execute(
+                "UPDATE trivia_games SET current_message_id = ?, current_number = ? WHERE id = ?",
+                (message_id, number, game_id),
+            )
 
     async def record_question(
         self,

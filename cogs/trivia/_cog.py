@@ -162,7 +162,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
                 message = await channel.send(
                     embed=views_text.question_embed(live, asked), view=question_view(live.id, asked)
                 )
-                await self.service.set_message(live, message.id)
+                await self.service.set_message(live, message.id, asked.number)
                 await self._wait(clock.sleep_until(asked.closes_at), stop)
                 if stop.is_set():
                     live.game.discard_current()
@@ -202,12 +202,15 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         """Games cut by a crash or restart: close them and say so on their last message."""
         await self.bot.wait_until_ready()
         for row in await self.service.close_interrupted():
-            if row.current_message_id is None:
-                continue
             points = await self.service.game_points(row.id)
             embed = views_text.interrupted_embed(points, row.revealed, row.total_questions)
-            message = self.bot.get_partial_messageable(row.channel_id).get_partial_message(row.current_message_id)
+            channel = self.bot.get_partial_messageable(row.channel_id)
             try:
-                await message.edit(embed=embed, view=None)
+                if row.message_shows_open_question and row.current_message_id is not None:
+                    # Replace the unanswerable question (and its buttons) with the notice.
+                    await channel.get_partial_message(row.current_message_id).edit(embed=embed, view=None)
+                else:
+                    # The last message is a reveal worth keeping; say it in a new message instead.
+                    await channel.send(embed=embed)
             except discord.HTTPException as exc:
-                log.info("could not edit interrupted trivia game %s: %s", row.id, exc)
+                log.info("could not announce interrupted trivia game %s: %s", row.id, exc)

@@ -12,11 +12,13 @@ MOD = b.MODERATOR_PERMS
 
 
 async def _setup_schedule(fake, guild, channel_id):
-    reply = await fake.reply_to(await fake.slash("settings countdown-channel", guild, channel=channel_id,
-                                                 permissions=MOD))
+    reply = await fake.reply_to(
+        await fake.slash("settings countdown-channel", guild, channel=channel_id, permissions=MOD)
+    )
     assert "Daily countdown goes to" in reply["data"]["content"], reply
-    reply = await fake.reply_to(await fake.slash("settings countdown-time", guild, time="18:30",
-                                                 timezone="Europe/London", permissions=MOD))
+    reply = await fake.reply_to(
+        await fake.slash("settings countdown-time", guild, time="18:30", timezone="Europe/London", permissions=MOD)
+    )
     assert "18:30 Europe/London" in reply["data"]["content"], reply
 
 
@@ -41,8 +43,17 @@ async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake,
     handle = await start_bot(fake, db_path, catalog, clock=manual_clock)
     try:
         # An event makes the post a real countdown; its name must ping nobody.
-        reply = await fake.reply_to(await fake.slash("event add", guild, name="@everyone party", date="2026-12-24",
-                                                     time="20:00", timezone="Europe/London", permissions=MOD))
+        reply = await fake.reply_to(
+            await fake.slash(
+                "event add",
+                guild,
+                name="@everyone party",
+                date="2026-12-24",
+                time="20:00",
+                timezone="Europe/London",
+                permissions=MOD,
+            )
+        )
         assert reply["data"]["flags"] == 64 and "Added" in reply["data"]["content"]
         await _setup_schedule(fake, guild, channel_id)
         await _settle()
@@ -132,11 +143,13 @@ async def test_event_bad_input_is_explained_and_changes_nothing(running, fake):
         assert reply["data"]["flags"] == 64 and expected in reply["data"]["content"], (options, reply)
     listing = await fake.reply_to(await fake.slash("event list", guild))
     assert "No events yet" in listing["data"]["embeds"][0]["description"]
-    ok = await fake.reply_to(await fake.slash("event add", guild, name="Watch party", date="2030-01-01",
-                                              permissions=MOD))
+    ok = await fake.reply_to(
+        await fake.slash("event add", guild, name="Watch party", date="2030-01-01", permissions=MOD)
+    )
     assert "Added" in ok["data"]["content"]
-    dup = await fake.reply_to(await fake.slash("event add", guild, name="watch  PARTY", date="2030-02-01",
-                                               permissions=MOD))
+    dup = await fake.reply_to(
+        await fake.slash("event add", guild, name="watch  PARTY", date="2030-02-01", permissions=MOD)
+    )
     assert "already an event" in dup["data"]["content"]
     removed = await fake.reply_to(await fake.slash("event remove", guild, name="Watch party", permissions=MOD))
     assert "Removed" in removed["data"]["content"]

@@ -9,7 +9,6 @@ them), deduplicates sends by nonce like Discord, and can apply rate-limit bucket
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import time
@@ -106,9 +105,9 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+            await asyncio.wait_for(self._ws.close(), 5)
         if self._runner is not None:
-            await self._runner.cleanup()
+            await asyncio.wait_for(self._runner.cleanup(), 10)
 
     @property
     def api_base(self) -> str:
@@ -119,24 +118,38 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     def env(self) -> dict[str, str]:
-        return {"DISCORD_API_BASE": self.api_base, "DISCORD_GATEWAY_URL": self.gateway_url,
-                "DISCORD_TOKEN": "test-token.abc", "GUILD_READY_TIMEOUT": "0.1"}
+        return {
+            "DISCORD_API_BASE": self.api_base,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+            "DISCORD_TOKEN": "test-token.abc",
+            "GUILD_READY_TIMEOUT": "0.1",
+        }
 
     # --- world ----------------------------------------------------------------------------------
-    def add_guild(self, name: str = "Heartstopper Fans", *, channels: int = 2, bot_permissions: int | None = None,
-                  channel_overwrites: dict[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    def add_guild(
+        self,
+        name: str = "Heartstopper Fans",
+        *,
+        channels: int = 2,
+        bot_permissions: int | None = None,
+        channel_overwrites: dict[int, list[dict[str, Any]]] | None = None,
+    ) -> dict[str, Any]:
         guild_id = b.snowflake()
         bot_role = b.snowflake()
         perms = b.MEMBER_PERMS if bot_permissions is None else bot_permissions
         chans = []
         for i in range(channels):
             cid = b.snowflake()
-            chans.append(b.text_channel(cid, guild_id, f"channel-{i}", position=i,
-                                        overwrites=(channel_overwrites or {}).get(i)))
+            chans.append(
+                b.text_channel(cid, guild_id, f"channel-{i}", position=i, overwrites=(channel_overwrites or {}).get(i))
+            )
         data = b.guild(
-            guild_id, name, channels=chans,
+            guild_id,
+            name,
+            channels=chans,
             roles=[b.role(guild_id, "@everyone", b.MEMBER_PERMS), b.role(bot_role, "bot", perms, position=1)],
-            members=[b.member(self.bot_user, roles=[bot_role])], owner_id=int(self.owner["id"]),
+            members=[b.member(self.bot_user, roles=[bot_role])],
+            owner_id=int(self.owner["id"]),
         )
         self.guilds[guild_id] = data
         return data
@@ -152,11 +165,19 @@ class FakeDiscord:
 
     def find(self, method: str, pattern: str, predicate: Callable[[Recorded], bool] | None = None) -> list[Recorded]:
         rx = re.compile(pattern)
-        return [r for r in self.requests
-                if r.method == method and rx.search(r.path) and (predicate is None or predicate(r))]
+        return [
+            r for r in self.requests if r.method == method and rx.search(r.path) and (predicate is None or predicate(r))
+        ]
 
-    async def wait_for(self, method: str, pattern: str, predicate: Callable[[Recorded], bool] | None = None, *,
-                       count: int = 1, timeout: float = 10.0) -> list[Recorded]:
+    async def wait_for(
+        self,
+        method: str,
+        pattern: str,
+        predicate: Callable[[Recorded], bool] | None = None,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[Recorded]:
         async def ready() -> list[Recorded]:
             async with self._changed:
                 await self._changed.wait_for(lambda: len(self.find(method, pattern, predicate)) >= count)
@@ -173,8 +194,17 @@ class FakeDiscord:
         return [r for r in self.requests if r.body is not None]
 
     # --- REST -----------------------------------------------------------------------------------
-    def inject(self, method: str, pattern: str, status: int, *, times: int = 1, body: dict[str, Any] | None = None,
-               via: bool = True, delay: float = 0.0) -> None:
+    def inject(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        *,
+        times: int = 1,
+        body: dict[str, Any] | None = None,
+        via: bool = True,
+        delay: float = 0.0,
+    ) -> None:
         headers = {"Via": "1.1 google"} if via else {}
         self.injections.append(Injection(method, re.compile(pattern), status, times, body, headers, delay))
 
@@ -186,8 +216,12 @@ class FakeDiscord:
         return self._json({"message": message, "code": code}, status)
 
     def _limit_headers(self, bucket: str, remaining: int, limit: int, reset_after: float) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, remaining)),
-                "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": bucket}
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(0, remaining)),
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket,
+        }
 
     def _rate_check(self, method: str, path: str) -> tuple[web.Response | None, dict[str, str]]:
         now = time.monotonic()
@@ -196,9 +230,11 @@ class FakeDiscord:
             self._global_hits = [t for t in self._global_hits if now - t < 1.0]
             if len(self._global_hits) >= self.global_limit:
                 retry = 1.0 - (now - self._global_hits[0])
-                return self._json({"message": "You are being rate limited.", "retry_after": round(retry, 3),
-                                   "global": True}, 429, {"Via": "1.1 google", "X-RateLimit-Global": "true",
-                                                          "X-RateLimit-Scope": "global"}), {}
+                return self._json(
+                    {"message": "You are being rate limited.", "retry_after": round(retry, 3), "global": True},
+                    429,
+                    {"Via": "1.1 google", "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"},
+                ), {}
             self._global_hits.append(now)
         major = re.sub(r"/(messages)/\d+", r"/\1/:id", path)
         bucket = f"{method}:{major}"
@@ -207,8 +243,11 @@ class FakeDiscord:
         if self.bucket_limit and len(hits) >= self.bucket_limit:
             retry = self.bucket_window - (now - hits[0])
             headers = {"Via": "1.1 google", **self._limit_headers(bucket, 0, limit, retry)}
-            return self._json({"message": "You are being rate limited.", "retry_after": round(retry, 3),
-                               "global": False}, 429, headers), {}
+            return self._json(
+                {"message": "You are being rate limited.", "retry_after": round(retry, 3), "global": False},
+                429,
+                headers,
+            ), {}
         hits.append(now)
         self._bucket_hits[bucket] = hits
         reset = self.bucket_window - (now - hits[0]) if hits else self.bucket_window
@@ -233,8 +272,12 @@ class FakeDiscord:
                         await asyncio.sleep(inj.delay)
                     payload = inj.body or {"message": "injected", "code": 0}
                     if inj.status == 429:
-                        payload = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False,
-                                   **(inj.body or {})}
+                        payload = {
+                            "message": "You are being rate limited.",
+                            "retry_after": 0.2,
+                            "global": False,
+                            **(inj.body or {}),
+                        }
                     rec.status = inj.status
                     if inj.status == 429:
                         self.rate_limited.append(rec)
@@ -252,32 +295,58 @@ class FakeDiscord:
         finally:
             await self._notify()
 
-    async def _route(self, method: str, path: str, body: Any, request: web.Request) -> web.Response:  # noqa: C901
+    async def _route(self, method: str, path: str, body: Any, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")
         if path == "/users/@me" and method == "GET":
             if not self.token_ok:
                 return self._error(401, 0, "401: Unauthorized")
             return self._json(self.bot_user)
         if path == "/oauth2/applications/@me":
-            return self._json({
-                "id": str(self.app_id), "name": "heartstopper-bot", "description": "", "icon": None,
-                "bot_public": True, "bot_require_code_grant": False, "owner": self.owner, "verify_key": "0" * 64,
-                "flags": 0, "type": None, "team": None, "summary": "", "rpc_origins": [], "tags": [],
-                "interactions_endpoint_url": None, "bot": self.bot_user, "redirect_uris": [],
-            })
+            return self._json(
+                {
+                    "id": str(self.app_id),
+                    "name": "heartstopper-bot",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": self.owner,
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                    "type": None,
+                    "team": None,
+                    "summary": "",
+                    "rpc_origins": [],
+                    "tags": [],
+                    "interactions_endpoint_url": None,
+                    "bot": self.bot_user,
+                    "redirect_uris": [],
+                }
+            )
         if path in ("/gateway/bot", "/gateway"):
-            return self._json({"url": f"ws://127.0.0.1:{self.port}", "shards": 1,
-                               "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
-                                                       "max_concurrency": 1}})
+            return self._json(
+                {
+                    "url": f"ws://127.0.0.1:{self.port}",
+                    "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                }
+            )
         if m := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path):
             scope = m.group(2) or "global"
             if method == "PUT":
                 answer = []
                 for cmd in body:
-                    answer.append({**cmd, "id": str(b.snowflake()), "application_id": str(self.app_id),
-                                   "version": str(b.snowflake()), "type": cmd.get("type", 1),
-                                   "integration_types": cmd.get("integration_types") or [0],
-                                   "contexts": cmd.get("contexts")})
+                    answer.append(
+                        {
+                            **cmd,
+                            "id": str(b.snowflake()),
+                            "application_id": str(self.app_id),
+                            "version": str(b.snowflake()),
+                            "type": cmd.get("type", 1),
+                            "integration_types": cmd.get("integration_types") or [0],
+                            "contexts": cmd.get("contexts"),
+                        }
+                    )
                 self.commands[scope] = answer
                 return self._json(answer)
             return self._json(self.commands.get(scope, []))
@@ -321,13 +390,22 @@ class FakeDiscord:
     def _edit_fields(body: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags")}
 
-    def _store(self, channel_id: int, body: dict[str, Any], *, interaction: Interaction | None = None,
-               flags: int = 0) -> dict[str, Any]:
+    def _store(
+        self, channel_id: int, body: dict[str, Any], *, interaction: Interaction | None = None, flags: int = 0
+    ) -> dict[str, Any]:
         message_id = b.snowflake()
-        guild_id = next((g for g, data in self.guilds.items()
-                         if any(int(c["id"]) == channel_id for c in data["channels"])), None)
-        msg = b.message(message_id, channel_id, self.bot_user, dict(body), guild_id=guild_id, flags=flags,
-                        interaction_id=interaction.id if interaction else None)
+        guild_id = next(
+            (g for g, data in self.guilds.items() if any(int(c["id"]) == channel_id for c in data["channels"])), None
+        )
+        msg = b.message(
+            message_id,
+            channel_id,
+            self.bot_user,
+            dict(body),
+            guild_id=guild_id,
+            flags=flags,
+            interaction_id=interaction.id if interaction else None,
+        )
         self.messages[message_id] = msg
         return msg
 
@@ -342,10 +420,14 @@ class FakeDiscord:
             return self._error(400, 40060, "Interaction has already been acknowledged.")
         inter.callbacks.append(body)
         kind = body["type"]
-        answer: dict[str, Any] = {"interaction": {"id": str(interaction_id), "type": inter.payload["type"],
-                                                  "response_message_loading": kind == 5,
-                                                  "response_message_ephemeral": bool(
-                                                      (body.get("data") or {}).get("flags", 0) & 64)}}
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction_id),
+                "type": inter.payload["type"],
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
+            }
+        }
         data = body.get("data") or {}
         if kind in (4, 5):
             msg = self._store(int(inter.payload["channel_id"]), data, interaction=inter)
@@ -410,12 +492,24 @@ class FakeDiscord:
         self._history = []
         shard = identify.get("shard") or [0, 1]
         mine = [g for g in self.guilds.values() if (int(g["id"]) >> 22) % shard[1] == shard[0]]
-        await self._send_dispatch("READY", {
-            "v": 10, "user": self.bot_user, "guilds": [{"id": g["id"], "unavailable": True} for g in mine],
-            "session_id": self.session_id, "resume_gateway_url": self.gateway_url, "shard": shard,
-            "application": {"id": str(self.app_id), "flags": 0}, "private_channels": [], "relationships": [],
-            "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": [], "user_settings": {},
-        })
+        await self._send_dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user,
+                "guilds": [{"id": g["id"], "unavailable": True} for g in mine],
+                "session_id": self.session_id,
+                "resume_gateway_url": self.gateway_url,
+                "shard": shard,
+                "application": {"id": str(self.app_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "guild_join_requests": [],
+                "geo_ordered_rtc_regions": [],
+                "user_settings": {},
+            },
+        )
         for g in mine:
             await self._send_dispatch("GUILD_CREATE", g)
         self.ready_sent.set()
@@ -444,10 +538,20 @@ class FakeDiscord:
             for cmd in scope:
                 if cmd["name"] == name:
                     return cmd
-        raise AssertionError(f"/{name} was never synced; synced: {[c['name'] for s in self.commands.values() for c in s]}")
+        raise AssertionError(
+            f"/{name} was never synced; synced: {[c['name'] for s in self.commands.values() for c in s]}"
+        )
 
-    def _options(self, spec: list[dict[str, Any]], values: dict[str, Any], resolved: dict[str, Any],
-                 guild: dict[str, Any], *, focused: str | None = None, strict: bool = True) -> list[dict[str, Any]]:
+    def _options(
+        self,
+        spec: list[dict[str, Any]],
+        values: dict[str, Any],
+        resolved: dict[str, Any],
+        guild: dict[str, Any],
+        *,
+        focused: str | None = None,
+        strict: bool = True,
+    ) -> list[dict[str, Any]]:
         """Typed options for the values, checked like Discord checks them against the synced command."""
         by_name = {o["name"]: o for o in spec}
         out = []
@@ -459,10 +563,19 @@ class FakeDiscord:
             if kind == 7:
                 channel = next(c for c in guild["channels"] if int(c["id"]) == int(value))
                 resolved.setdefault("channels", {})[str(value)] = {
-                    "id": str(value), "name": channel["name"], "type": 0, "permissions": str(b.MODERATOR_PERMS),
-                    "guild_id": guild["id"], "parent_id": None, "position": channel["position"], "flags": 0,
-                    "permission_overwrites": channel["permission_overwrites"], "nsfw": False,
-                    "last_message_id": None, "rate_limit_per_user": 0, "topic": None,
+                    "id": str(value),
+                    "name": channel["name"],
+                    "type": 0,
+                    "permissions": str(b.MODERATOR_PERMS),
+                    "guild_id": guild["id"],
+                    "parent_id": None,
+                    "position": channel["position"],
+                    "flags": 0,
+                    "permission_overwrites": channel["permission_overwrites"],
+                    "nsfw": False,
+                    "last_message_id": None,
+                    "rate_limit_per_user": 0,
+                    "topic": None,
                 }
                 item["value"] = str(value)
             elif kind == 6:
@@ -500,29 +613,56 @@ class FakeDiscord:
         if option.get("choices"):
             assert value in [c["value"] for c in option["choices"]], f"{value!r} is not one of the choices"
 
-    def _base_interaction(self, kind: int, guild: dict[str, Any], channel_id: int, user_obj: dict[str, Any],
-                          permissions: int, data: dict[str, Any], *, app_permissions: int | None = None
-                          ) -> Interaction:
+    def _base_interaction(
+        self,
+        kind: int,
+        guild: dict[str, Any],
+        channel_id: int,
+        user_obj: dict[str, Any],
+        permissions: int,
+        data: dict[str, Any],
+        *,
+        app_permissions: int | None = None,
+    ) -> Interaction:
         interaction_id = b.snowflake()
         token = f"tok{interaction_id}"
         channel = next(c for c in guild["channels"] if int(c["id"]) == channel_id)
         payload = {
-            "id": str(interaction_id), "application_id": str(self.app_id), "type": kind, "token": token,
-            "version": 1, "attachment_size_limit": 26214400, "guild_id": guild["id"],
+            "id": str(interaction_id),
+            "application_id": str(self.app_id),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 26214400,
+            "guild_id": guild["id"],
             "guild": {"id": guild["id"], "locale": "en-US", "features": []},
-            "channel_id": str(channel_id), "channel": channel,
+            "channel_id": str(channel_id),
+            "channel": channel,
             "member": b.member(user_obj, permissions=permissions),
             "app_permissions": str(b.MODERATOR_PERMS if app_permissions is None else app_permissions),
-            "locale": "en-GB", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": guild["id"]}, "context": 0, "data": data,
+            "locale": "en-GB",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": guild["id"]},
+            "context": 0,
+            "data": data,
         }
         inter = Interaction(interaction_id, token, payload)
         self.interactions[interaction_id] = inter
         return inter
 
-    async def slash(self, command: str, guild: dict[str, Any], *, channel_id: int | None = None,
-                    user_obj: dict[str, Any] | None = None, permissions: int = b.MEMBER_PERMS,
-                    app_permissions: int | None = None, strict: bool = True, **options: Any) -> Interaction:
+    async def slash(
+        self,
+        command: str,
+        guild: dict[str, Any],
+        *,
+        channel_id: int | None = None,
+        user_obj: dict[str, Any] | None = None,
+        permissions: int = b.MEMBER_PERMS,
+        app_permissions: int | None = None,
+        strict: bool = True,
+        **options: Any,
+    ) -> Interaction:
         """A member runs ``/command [sub] option:value``."""
         parts = command.split()
         cmd = self._command(parts[0])
@@ -531,48 +671,70 @@ class FakeDiscord:
         user_obj = user_obj or b.user(424242, "fan")
         if len(parts) > 1:
             sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
-            opts = [{"type": 1, "name": parts[1],
-                     "options": self._options(sub.get("options", []), options, resolved, guild, strict=strict)}]
+            opts = [
+                {
+                    "type": 1,
+                    "name": parts[1],
+                    "options": self._options(sub.get("options", []), options, resolved, guild, strict=strict),
+                }
+            ]
         else:
             opts = self._options(cmd.get("options", []), options, resolved, guild, strict=strict)
         data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
-        inter = self._base_interaction(2, guild, channel_id, user_obj, permissions, data,
-                                       app_permissions=app_permissions)
+        inter = self._base_interaction(
+            2, guild, channel_id, user_obj, permissions, data, app_permissions=app_permissions
+        )
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
-    async def autocomplete(self, command: str, guild: dict[str, Any], focused: str, value: str,
-                           **others: Any) -> Interaction:
+    async def autocomplete(
+        self, command: str, guild: dict[str, Any], focused: str, value: str, **others: Any
+    ) -> Interaction:
         parts = command.split()
         cmd = self._command(parts[0])
         resolved: dict[str, Any] = {}
         values = {**others, focused: value}
         if len(parts) > 1:
             sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
-            opts = [{"type": 1, "name": parts[1],
-                     "options": self._options(sub.get("options", []), values, resolved, guild, focused=focused)}]
+            opts = [
+                {
+                    "type": 1,
+                    "name": parts[1],
+                    "options": self._options(sub.get("options", []), values, resolved, guild, focused=focused),
+                }
+            ]
         else:
             opts = self._options(cmd.get("options", []), values, resolved, guild, focused=focused)
         data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
-        inter = self._base_interaction(4, guild, self.channel_ids(guild)[0], b.user(424242, "fan"),
-                                       b.MEMBER_PERMS, data)
+        inter = self._base_interaction(
+            4, guild, self.channel_ids(guild)[0], b.user(424242, "fan"), b.MEMBER_PERMS, data
+        )
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
-    async def click(self, message_id: int, custom_id: str, guild: dict[str, Any], *,
-                    user_obj: dict[str, Any] | None = None, permissions: int = b.MEMBER_PERMS) -> Interaction:
+    async def click(
+        self,
+        message_id: int,
+        custom_id: str,
+        guild: dict[str, Any],
+        *,
+        user_obj: dict[str, Any] | None = None,
+        permissions: int = b.MEMBER_PERMS,
+    ) -> Interaction:
         message = self.messages[message_id]
         data = {"custom_id": custom_id, "component_type": 2}
-        inter = self._base_interaction(3, guild, int(message["channel_id"]), user_obj or b.user(424242, "fan"),
-                                       permissions, data)
+        inter = self._base_interaction(
+            3, guild, int(message["channel_id"]), user_obj or b.user(424242, "fan"), permissions, data
+        )
         inter.payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
     async def reply_to(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
         """The callback body the bot sent for an interaction."""
+
         async def ready() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: bool(inter.callbacks))
@@ -592,12 +754,14 @@ class FakeDiscord:
         return inter.followups[0]
 
     def channel_posts(self, channel_id: int) -> list[dict[str, Any]]:
-        return [r.body for r in self.requests
-                if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and r.status == 200]
+        return [
+            r.body
+            for r in self.requests
+            if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and r.status == 200
+        ]
 
 
 def button_ids(message: dict[str, Any]) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])
-            if "custom_id" in c]
-
-
+    return [
+        c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c
+    ]

@@ -16,6 +16,7 @@ CREATE TABLE trivia_games (
     total_questions     INTEGER NOT NULL,
     revealed            INTEGER NOT NULL DEFAULT 0,
     current_message_id  INTEGER,
+    current_number      INTEGER NOT NULL DEFAULT 0,
     status              TEXT    NOT NULL CHECK (status IN ('running', 'finished', 'stopped', 'interrupted')),
     started_at          TEXT    NOT NULL,
     ended_at            TEXT
