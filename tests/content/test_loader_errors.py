@@ -1,0 +1,92 @@
+"""Broken content is reported as FILE:LINE: field: problem (expected), all at once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import ContentError, load_catalog
+from bot.content.packcheck import check_packs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BROKEN_PACK = """\
+id: broken
+name: Broken pack
+description: Deliberate mistakes.
+questions:
+  - id: bool-answer
+    prompt: Is this right?
+    answer: yes
+    wrong: [a, b, c]
+    season: 1
+    difficulty: easy
+    source: seed
+  - id: number-answer
+    prompt: Which agent?
+    answer: 007
+    wrong: [a, b, c]
+    season: 1
+    difficulty: easy
+    source: seed
+  - id: repeated
+    prompt: Which one?
+    answer: Paris
+    wrong: [Paris, Rome, Oslo]
+    season: 1
+    difficulty: easy
+    source: seed
+  - id: long-option
+    prompt: Long?
+    answer: "{long}"
+    wrong: [a, b, c]
+    season: 1
+    difficulty: easy
+    source: seed
+  - id: no-source
+    prompt: Which one?
+    answer: x
+    wrong: [a, b, c]
+    difficulty: easy
+""".replace("{long}", "x" * 81)
+
+
+def test_pack_checker_lists_every_problem_with_lines(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN_PACK, encoding="utf-8")
+    problems, _ = check_packs([path])
+    text = "\n".join(problems)
+    assert f"{path}:7: questions[0].answer: YAML read this as the boolean true" in text
+    assert f"{path}:14: questions[1].answer: YAML read this as the number 7" in text
+    assert f"{path}:22: questions[2].wrong: repeats the right answer" in text
+    assert f"{path}:28: questions[3].answer: is 81 characters long (expected at most 80)" in text
+    assert "questions[4].season: is missing" in text and "questions[4].source: is missing" in text
+    assert f"{path}:34: questions[4].prompt: duplicate prompt" in text
+
+
+def test_check_pack_accepts_the_shipped_pack():
+    problems, questions = check_packs([ROOT / "data" / "trivia" / "core.yaml"])
+    assert problems == [] and questions >= 60
+
+
+def test_broken_episode_file_names_file_line_and_field(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    text = (data / "episodes.yaml").read_text(encoding="utf-8")
+    (data / "episodes.yaml").write_text(text.replace("release_date: 2023-08-03", "release_date: 2023-02-30"),
+                                        encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_catalog(data)
+    [problem] = info.value.problems
+    assert problem.startswith("data/episodes.yaml:")
+    assert "seasons[1].release_date: '2023-02-30' is not a date (expected YYYY-MM-DD)" in problem
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    (data / "releases.yaml").write_text("releases:\n  - id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"data/releases.yaml:\d+: invalid YAML"):
+        load_catalog(data)

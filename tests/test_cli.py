@@ -1,0 +1,85 @@
+"""The real entry point as a subprocess: --check, readable one-line failures, a token Discord rejects."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fakediscord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args, env_extra, cwd):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATA_DIR", "DATABASE_PATH"))}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=60, check=False)
+
+
+def test_check_passes_with_no_env(tmp_path):
+    result = _run(["--check"], {"DATABASE_PATH": str(tmp_path / "x.sqlite3")}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "check passed" in result.stdout and "24 episodes" in result.stdout
+
+
+def test_broken_yaml_names_file_line_and_field(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    text = (data / "cast.yaml").read_text(encoding="utf-8")
+    (data / "cast.yaml").write_text(text.replace("first_season: 3", "first_season: three", 1), encoding="utf-8")
+    result = _run(["--check"], {"DATA_DIR": str(data), "DATABASE_PATH": str(tmp_path / "x.sqlite3")}, tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "data/cast.yaml:" in result.stderr and "first_season: 'three' is not allowed" in result.stderr
+
+
+def test_no_token_is_one_line_without_traceback(tmp_path):
+    result = _run([], {"DATABASE_PATH": str(tmp_path / "x.sqlite3")}, tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DISCORD_TOKEN is not set" in lines[0]
+
+
+def test_newer_database_is_refused(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "x.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    result = _run(["--check"], {"DATABASE_PATH": str(path)}, tmp_path)
+    assert result.returncode != 0 and "newer than this code" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_token_discord_rejects_and_real_process_start(tmp_path, restore_endpoints):
+    fake = await FakeDiscord().start()
+    try:
+        fake.token_ok = False
+        env = {**fake.env(), "DATABASE_PATH": str(tmp_path / "x.sqlite3")}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode != 0 and "Discord rejected DISCORD_TOKEN" in err.decode()
+        assert "Traceback" not in err.decode() and "test-token" not in err.decode()
+        # Now a good token: the real process reaches READY, then SIGTERM closes it cleanly.
+        fake.token_ok = True
+        fake.add_guild()
+        started = time.monotonic()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        await asyncio.wait_for(fake.ready_sent.wait(), 30)
+        await fake.wait_for("PUT", r"/commands$")
+        assert time.monotonic() - started < 30
+        proc.terminate()
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert "database closed" in err.decode() and "test-token" not in err.decode()
+    finally:
+        await fake.stop()
