@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE = ("bot/domain", "bot/content", "bot/storage", "bot/services", "bot/settings.py", "bot/errors.py",
-        "bot/clock.py", "bot/ratelimit.py")
+PURE = (
+    "bot/domain",
+    "bot/content",
+    "bot/storage",
+    "bot/services",
+    "bot/settings.py",
+    "bot/errors.py",
+    "bot/clock.py",
+    "bot/ratelimit.py",
+)
 
 
 def _imports(path: Path) -> set[str]:

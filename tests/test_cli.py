@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(args, env_extra, cwd):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATA_DIR", "DATABASE_PATH"))}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60, check=False
+    )
 
 
 def test_check_passes_with_no_env(tmp_path):
@@ -62,8 +63,14 @@ async def test_token_discord_rejects_and_real_process_start(tmp_path, restore_en
         fake.token_ok = False
         env = {**fake.env(), "DATABASE_PATH": str(tmp_path / "x.sqlite3")}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env={**os.environ, **env},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         _, err = await asyncio.wait_for(proc.communicate(), 30)
         assert proc.returncode != 0 and "Discord rejected DISCORD_TOKEN" in err.decode()
         assert "Traceback" not in err.decode() and "test-token" not in err.decode()
@@ -72,8 +79,14 @@ async def test_token_discord_rejects_and_real_process_start(tmp_path, restore_en
         fake.add_guild()
         started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env={**os.environ, **env},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         await asyncio.wait_for(fake.ready_sent.wait(), 30)
         await fake.wait_for("PUT", r"/commands$")
         assert time.monotonic() - started < 30

@@ -7,6 +7,7 @@ shuffling from an injected ``random.Random``, so every rule is testable to the m
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,8 @@ def speed_bonus(opened_at: dt.datetime, closes_at: dt.datetime, answered_at: dt.
     if window <= 0:
         return 0
     left = (closes_at - answered_at).total_seconds() / window
-    return max(0, min(MAX_SPEED_BONUS, round(left * MAX_SPEED_BONUS)))
+    # Half-up rounding: Python's round() would send 4.5 down to 4.
+    return max(0, min(MAX_SPEED_BONUS, math.floor(left * MAX_SPEED_BONUS + 0.5)))
 
 
 @dataclass(frozen=True, slots=True)

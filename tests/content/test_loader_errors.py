@@ -75,8 +75,9 @@ def test_broken_episode_file_names_file_line_and_field(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     text = (data / "episodes.yaml").read_text(encoding="utf-8")
-    (data / "episodes.yaml").write_text(text.replace("release_date: 2023-08-03", "release_date: 2023-02-30"),
-                                        encoding="utf-8")
+    (data / "episodes.yaml").write_text(
+        text.replace("release_date: 2023-08-03", "release_date: 2023-02-30"), encoding="utf-8"
+    )
     with pytest.raises(ContentError) as info:
         load_catalog(data)
     [problem] = info.value.problems
