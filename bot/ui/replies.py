@@ -24,6 +24,11 @@ async def send_ephemeral(
         kwargs["embed"] = embed
     if view is not None:
         kwargs["view"] = view
+    await _respond_or_follow_up(interaction, kwargs)
+
+
+async def _respond_or_follow_up(interaction: discord.Interaction[Any], kwargs: dict[str, Any]) -> None:
+    """The first answer is the interaction response; anything after it is a follow-up."""
     if interaction.response.is_done():
         await interaction.followup.send(**kwargs)
     else:
@@ -48,7 +53,4 @@ async def send_public(
         kwargs["embeds"] = embeds
     if view is not None:
         kwargs["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+    await _respond_or_follow_up(interaction, kwargs)
