@@ -16,6 +16,7 @@ from bot.domain.countdown import Target
 from bot.domain.models import describe_source
 from bot.ratelimit import Pacer
 from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
+from bot.ui.channels import channel_health
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
 from bot.ui.replies import send_public
 
@@ -56,6 +57,8 @@ def countdown_embed(answer: CountdownAnswer) -> discord.Embed:
         add_field(embed, "After that", "\n".join(f"**{t.name}**: {_when(t)}" for t in answer.following))
     if not target.is_event and target.note and answer.left is not None:
         add_field(embed, "Good to know", target.note)
+    if target.sources:
+        add_field(embed, "Source", "\n".join(describe_source(s) for s in target.sources))
     return footer(embed, "Server event" if target.is_event else "Times show in your own time zone")
 
 
@@ -100,15 +103,7 @@ class CountdownCog(commands.Cog):
     async def countdown(self, interaction: discord.Interaction[HeartstopperBot], release: str | None = None) -> None:
         """How long until the next Heartstopper release (or the one you name)."""
         answer = await self.service.countdown(interaction.guild_id, release)
-        embed = countdown_embed(answer)
-        if answer.target and not answer.target.is_event:
-            sources = next(
-                (r.sources for r in self.bot.services.catalog.releases if f"release:{r.id}" == answer.target.key),
-                (),
-            )
-            if sources:
-                add_field(embed, "Source", "\n".join(describe_source(s) for s in sources))
-        await send_public(interaction, embed=embed)
+        await send_public(interaction, embed=countdown_embed(answer))
 
     @countdown.autocomplete("release")
     async def release_autocomplete(
@@ -157,31 +152,9 @@ class CountdownCog(commands.Cog):
         results = await asyncio.gather(*(one(p) for p in plans))
         return sum(1 for ok in results if not ok)
 
-    def _channel_problem(self, plan: PostPlan) -> str | None:
-        """A reason the post cannot go out, known without asking Discord (deleted channel, permissions)."""
-        guild = self.bot.get_guild(plan.guild_id)
-        if guild is None:
-            return None  # not cached on this shard (or unavailable): let Discord answer
-        channel = guild.get_channel(plan.channel_id)
-        if channel is None:
-            return "the countdown channel no longer exists"
-        me = guild.me
-        if me is None or not isinstance(channel, discord.abc.GuildChannel):
-            return None
-        perms = channel.permissions_for(me)
-        missing = [
-            name
-            for name, ok in (
-                ("View Channel", perms.view_channel),
-                ("Send Messages", perms.send_messages),
-                ("Embed Links", perms.embed_links),
-            )
-            if not ok
-        ]
-        return f"I am missing {', '.join(missing)} in <#{plan.channel_id}>" if missing else None
-
     async def _send(self, plan: PostPlan) -> bool:
-        problem = self._channel_problem(plan)
+        # A deleted channel or missing permission known from the cache turns the schedule off without a request.
+        problem = channel_health(self.bot.get_guild(plan.guild_id), plan.channel_id).problem
         if problem:
             await self.service.turn_off(plan.guild_id, problem)
             log.warning("countdown off for guild %s: %s", plan.guild_id, problem)

@@ -14,32 +14,10 @@ from bot.domain import trivia as trivia_rules
 from bot.errors import UserError
 from bot.services import Services
 from bot.ui.autocomplete import zone_autocomplete
+from bot.ui.channels import channel_health
 from bot.ui.checks import moderator_only
 from bot.ui.embeds import MINT, add_field, base_embed, footer
 from bot.ui.replies import send_ephemeral
-
-REQUIRED = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-)
-
-
-def channel_health(guild: discord.Guild | None, channel_id: int) -> tuple[bool, str]:
-    """Can the bot view, send and embed in the channel? (ok, a line saying so)."""
-    if guild is None:
-        return False, "I can't see this server's channels right now."
-    channel = guild.get_channel(channel_id)
-    if channel is None:
-        return False, f"<#{channel_id}> no longer exists or I can't see it."
-    me = guild.me
-    if me is None:
-        return True, f"<#{channel_id}>: permissions unknown (I'm still starting up)."
-    perms = channel.permissions_for(me)
-    missing = [label for attr, label in REQUIRED if not getattr(perms, attr)]
-    if missing:
-        return False, f"<#{channel_id}>: ❌ missing {', '.join(missing)}"
-    return True, f"<#{channel_id}>: ✅ can view, send and embed"
 
 
 @app_commands.guild_only()
@@ -67,7 +45,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         spoiler = f"Season {horizon}" + ("" if config.spoiler_season else " (default: every released season)")
         add_field(embed, "Spoiler horizon", spoiler, inline=True)
         if config.countdown_channel_id:
-            _, health = channel_health(interaction.guild, config.countdown_channel_id)
+            health = channel_health(interaction.guild, config.countdown_channel_id).summary
             status = "on" if config.countdown_enabled else "**off**"
             lines = [
                 f"Channel: <#{config.countdown_channel_id}> ({status})",
@@ -83,7 +61,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             add_field(embed, "Daily countdown", "Not set. Use `/settings countdown-channel`.")
         seconds = config.trivia_seconds or trivia_rules.DEFAULT_SECONDS
         if config.trivia_channel_ids:
-            checks = [channel_health(interaction.guild, c)[1] for c in config.trivia_channel_ids]
+            checks = [channel_health(interaction.guild, c).summary for c in config.trivia_channel_ids]
             where = "\n".join(checks)
         else:
             where = "Any channel"
@@ -101,9 +79,11 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         """Choose where the daily countdown is posted."""
         guild_id = self._guild(interaction)
-        ok, health = channel_health(interaction.guild, channel.id)
-        if not ok:
-            raise UserError(f"I can't post there: {health}. Fix the channel's permissions, or pick another channel.")
+        health = channel_health(interaction.guild, channel.id)
+        if not health.ok:
+            raise UserError(
+                f"I can't post there: {health.summary}. Fix the channel's permissions, or pick another channel."
+            )
         view = await self.services.countdown.set_channel(guild_id, channel.id)
         when = format_dt(view.next_post_at, "F") if view.next_post_at else "—"
         await send_ephemeral(

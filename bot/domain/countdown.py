@@ -30,6 +30,7 @@ class Target:
     note: str
     is_event: bool = False
     aliases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     @property
     def is_dated(self) -> bool:
@@ -52,6 +53,7 @@ def release_target(release: Release) -> Target:
         timezone=release.timezone,
         note=release.note,
         aliases=release.aliases,
+        sources=release.sources,
     )
 
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.app import HeartstopperBot
 from bot.errors import UserError
 from bot.services.trivia import LiveGame, TriviaService
+from bot.ui.channels import missing_post_permissions
 from bot.ui.checks import is_moderator, moderator_only
 from bot.ui.embeds import LEAF, base_embed, footer
 from bot.ui.replies import send_ephemeral, send_public
@@ -53,16 +54,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     ) -> None:
         """Start a multiple-choice game in this channel; answer with the buttons."""
         assert interaction.guild_id is not None and interaction.channel_id is not None  # noqa: S101
-        perms = interaction.app_permissions
-        missing = [
-            name
-            for name, ok in (
-                ("Send Messages", perms.send_messages),
-                ("Embed Links", perms.embed_links),
-                ("View Channel", perms.view_channel),
-            )
-            if not ok
-        ]
+        missing = missing_post_permissions(interaction.app_permissions)
         if missing:
             raise UserError(f"I need {', '.join(missing)} in this channel to run trivia here.")
         live = await self.service.start(
