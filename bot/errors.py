@@ -26,10 +26,6 @@ class InvalidOption(UserError):
     """An option value is malformed or out of range."""
 
 
-class NotConfigured(UserError):
-    """A feature needs a setting this server has not made yet."""
-
-
 class GameInProgress(UserError):
     """A trivia game is already running in this channel."""
 

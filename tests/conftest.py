@@ -106,6 +106,12 @@ async def running(fake: FakeDiscord, tmp_path: Path, catalog: Catalog) -> AsyncI
     await handle.stop()
 
 
+async def settle() -> None:
+    """Let the bot's tasks run a few turns (after a clock move or a send) before looking."""
+    for _ in range(20):
+        await asyncio.sleep(0.02)
+
+
 @pytest.fixture
 def manual_clock() -> ManualClock:
     return ManualClock(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -50,8 +49,8 @@ class LookupService:
         self._episodes += [Candidate.of(s, f"Film · {s.title}", (s.title, "film", "movie")) for s in catalog.specials]
 
     # --- seasons and the spoiler horizon ----------------------------------------------------
-    def released_seasons(self, now: dt.datetime | None = None) -> list[Season]:
-        today = (now or self._clock.now()).date()
+    def released_seasons(self) -> list[Season]:
+        today = self._clock.now().date()
         return [s for s in self.catalog.seasons if s.release_date <= today]
 
     def latest_released_season(self) -> int:

@@ -28,7 +28,6 @@ class LiveGame:
     starter_id: int
     pack: TriviaPack
     game: TriviaGame
-    message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +59,6 @@ class TriviaService:
     # --- starting and stopping ----------------------------------------------------------------
     def packs(self) -> tuple[TriviaPack, ...]:
         return self.catalog.packs
-
-    async def seconds_for(self, guild_id: int) -> int:
-        return (await self._config.get(guild_id)).trivia_seconds or rules.DEFAULT_SECONDS
 
     async def start(
         self, *, guild_id: int, channel_id: int, starter_id: int, questions: int | None, pack_id: str | None
@@ -121,9 +117,6 @@ class TriviaService:
     def live_in(self, channel_id: int) -> LiveGame | None:
         return self._by_channel.get(channel_id)
 
-    def live(self, game_id: int) -> LiveGame | None:
-        return self._by_id.get(game_id)
-
     def request_stop(self, channel_id: int, user_id: int, *, is_moderator: bool) -> LiveGame:
         live = self._by_channel.get(channel_id)
         if live is None:
@@ -134,7 +127,6 @@ class TriviaService:
         return live
 
     async def set_message(self, live: LiveGame, message_id: int, number: int) -> None:
-        live.message_id = message_id
         await self._repo.set_current_message(live.id, message_id, number)
 
     # --- answering and closing ----------------------------------------------------------------

@@ -44,8 +44,3 @@ def add_field(embed: discord.Embed, name: str, value: str, *, inline: bool = Fal
 
 def footer(embed: discord.Embed, text: str) -> discord.Embed:
     return embed.set_footer(text=clip(text, FOOTER_LIMIT))
-
-
-def source_footer(embed: discord.Embed, sources: tuple[str, ...]) -> discord.Embed:
-    """Name where a fact came from, the way every data entry does."""
-    return footer(embed, "Source: " + " · ".join(sources))

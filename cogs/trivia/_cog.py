@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -181,8 +183,9 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
             self._stops.pop(live.id, None)
 
     @staticmethod
-    async def _wait(sleep: object, stop: asyncio.Event) -> None:
-        sleeper = asyncio.ensure_future(sleep)  # type: ignore[arg-type]
+    async def _wait(sleep: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+        """Wait for the timer or a stop request, whichever comes first."""
+        sleeper = asyncio.ensure_future(sleep)
         stopper = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)

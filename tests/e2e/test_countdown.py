@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
-from tests.conftest import start_bot
+from tests.conftest import settle, start_bot
 from tests.fakediscord import builders as b
 
 MOD = b.MODERATOR_PERMS
@@ -20,11 +19,6 @@ async def _setup_schedule(fake, guild, channel_id):
         await fake.slash("settings countdown-time", guild, time="18:30", timezone="Europe/London", permissions=MOD)
     )
     assert "18:30 Europe/London" in reply["data"]["content"], reply
-
-
-async def _settle():
-    for _ in range(20):
-        await asyncio.sleep(0.02)
 
 
 async def test_countdown_shows_no_date_for_the_film(running, fake):
@@ -56,7 +50,7 @@ async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake,
         )
         assert reply["data"]["flags"] == 64 and "Added" in reply["data"]["content"]
         await _setup_schedule(fake, guild, channel_id)
-        await _settle()
+        await settle()
         assert fake.channel_posts(channel_id) == []  # setting the schedule never posts at once
         await manual_clock.set(dt.datetime(2026, 11, 25, 18, 30, 5, tzinfo=dt.UTC))
         [post] = [r.body for r in await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")]
@@ -64,15 +58,15 @@ async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake,
         assert "@everyone party" in post["embeds"][0]["title"]
         assert post["nonce"] and post["enforce_nonce"] is True
         await manual_clock.advance(120)
-        await _settle()
+        await settle()
         assert len(fake.channel_posts(channel_id)) == 1
     finally:
         await handle.stop()
     again = await start_bot(fake, db_path, catalog, clock=manual_clock)
     try:
-        await _settle()
+        await settle()
         await manual_clock.advance(60)
-        await _settle()
+        await settle()
         assert len(fake.channel_posts(channel_id)) == 1
         assert await again.services.countdown.sent_count(int(guild["id"])) == 1
     finally:
@@ -92,7 +86,7 @@ async def test_missed_post_goes_out_late_within_grace(fake, tmp_path, catalog, m
     try:
         [post] = [r.body for r in await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")]
         assert "late" in post["embeds"][0]["footer"]["text"]
-        await _settle()
+        await settle()
         assert len(fake.channel_posts(channel_id)) == 1
     finally:
         await handle.stop()
@@ -107,7 +101,7 @@ async def test_403_turns_schedule_off_and_settings_show_says_why(fake, tmp_path,
         fake.forbidden_channels.add(channel_id)
         await manual_clock.set(dt.datetime(2026, 11, 25, 18, 30, 1, tzinfo=dt.UTC))
         await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
-        await _settle()
+        await settle()
         show = await fake.reply_to(await fake.slash("settings show", guild, permissions=MOD))
         fields = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}
         assert "(**off**)" in fields["Daily countdown"]
@@ -153,3 +147,18 @@ async def test_event_bad_input_is_explained_and_changes_nothing(running, fake):
     assert "already an event" in dup["data"]["content"]
     removed = await fake.reply_to(await fake.slash("event remove", guild, name="Watch party", permissions=MOD))
     assert "Removed" in removed["data"]["content"]
+
+
+async def test_channel_the_bot_cannot_post_in_is_refused_with_the_permission_named(fake, tmp_path, catalog):
+    guild = fake.add_guild()
+    locked = guild["channels"][1]
+    locked["permission_overwrites"] = [{"id": guild["id"], "type": 0, "allow": "0", "deny": str(b.SEND_MESSAGES)}]
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog)
+    try:
+        reply = await fake.reply_to(
+            await fake.slash("settings countdown-channel", guild, channel=int(locked["id"]), permissions=MOD)
+        )
+        assert reply["data"]["flags"] == 64 and "missing Send Messages" in reply["data"]["content"]
+        assert (await handle.services.settings.get(int(guild["id"]))).countdown_channel_id is None
+    finally:
+        await handle.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import start_bot
+from tests.conftest import settle, start_bot
 from tests.fakediscord import builders as b
 from tests.fakediscord.server import button_ids
 
@@ -20,11 +20,6 @@ async def _question(fake, channel_id, number):
         if m["channel_id"] == str(channel_id) and m["embeds"] == rec.body["embeds"]
     )
     return message_id, rec.body
-
-
-async def _settle():
-    for _ in range(10):
-        await asyncio.sleep(0.02)
 
 
 async def test_full_three_question_game_with_four_members(fake, tmp_path, catalog, manual_clock):
@@ -60,7 +55,7 @@ async def test_full_three_question_game_with_four_members(fake, tmp_path, catalo
         standings = final[3].body["embeds"][0]["description"]
         assert standings.index("<@1000>") < standings.index("<@1002>")  # Alice answered first, same right count
         assert final[3].body["allowed_mentions"] == {"parse": []}
-        await _settle()
+        await settle()
         alice = await handle.services.trivia.stats(int(guild["id"]), 1000)
         assert alice[0].correct == 3 and alice[0].answered == 3 and alice[0].points == 45 and alice[0].wins == 1
         ben = await handle.services.trivia.stats(int(guild["id"]), 1001)
@@ -119,7 +114,7 @@ async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, tmp_
     await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{message_id}$")
     await manual_clock.advance(5)
     second_id, _ = await _question(fake, channel_id, 2)
-    await _settle()
+    await settle()
     # Crash: the game task dies with the process, nothing gets to finish the game.
     for task in asyncio.all_tasks():
         if task.get_name().startswith("trivia-game-"):

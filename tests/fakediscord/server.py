@@ -651,6 +651,30 @@ class FakeDiscord:
         self.interactions[interaction_id] = inter
         return inter
 
+    def _command_data(
+        self,
+        command: str,
+        values: dict[str, Any],
+        guild: dict[str, Any],
+        *,
+        focused: str | None = None,
+        strict: bool = True,
+    ) -> dict[str, Any]:
+        """The interaction ``data`` for ``/command [sub]`` with typed, checked options."""
+        parts = command.split()
+        cmd = self._command(parts[0])
+        resolved: dict[str, Any] = {}
+        if len(parts) > 1:
+            sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
+            inner = self._options(sub.get("options", []), values, resolved, guild, focused=focused, strict=strict)
+            opts = [{"type": 1, "name": parts[1], "options": inner}]
+        else:
+            opts = self._options(cmd.get("options", []), values, resolved, guild, focused=focused, strict=strict)
+        data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
     async def slash(
         self,
         command: str,
@@ -664,25 +688,9 @@ class FakeDiscord:
         **options: Any,
     ) -> Interaction:
         """A member runs ``/command [sub] option:value``."""
-        parts = command.split()
-        cmd = self._command(parts[0])
-        resolved: dict[str, Any] = {}
         channel_id = channel_id or self.channel_ids(guild)[0]
         user_obj = user_obj or b.user(424242, "fan")
-        if len(parts) > 1:
-            sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
-            opts = [
-                {
-                    "type": 1,
-                    "name": parts[1],
-                    "options": self._options(sub.get("options", []), options, resolved, guild, strict=strict),
-                }
-            ]
-        else:
-            opts = self._options(cmd.get("options", []), options, resolved, guild, strict=strict)
-        data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
-        if resolved:
-            data["resolved"] = resolved
+        data = self._command_data(command, options, guild, strict=strict)
         inter = self._base_interaction(
             2, guild, channel_id, user_obj, permissions, data, app_permissions=app_permissions
         )
@@ -692,22 +700,7 @@ class FakeDiscord:
     async def autocomplete(
         self, command: str, guild: dict[str, Any], focused: str, value: str, **others: Any
     ) -> Interaction:
-        parts = command.split()
-        cmd = self._command(parts[0])
-        resolved: dict[str, Any] = {}
-        values = {**others, focused: value}
-        if len(parts) > 1:
-            sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
-            opts = [
-                {
-                    "type": 1,
-                    "name": parts[1],
-                    "options": self._options(sub.get("options", []), values, resolved, guild, focused=focused),
-                }
-            ]
-        else:
-            opts = self._options(cmd.get("options", []), values, resolved, guild, focused=focused)
-        data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
+        data = self._command_data(command, {**others, focused: value}, guild, focused=focused)
         inter = self._base_interaction(
             4, guild, self.channel_ids(guild)[0], b.user(424242, "fan"), b.MEMBER_PERMS, data
         )
@@ -732,25 +725,23 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
-    async def reply_to(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
-        """The callback body the bot sent for an interaction."""
-
+    async def _wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
         async def ready() -> None:
             async with self._changed:
-                await self._changed.wait_for(lambda: bool(inter.callbacks))
+                await self._changed.wait_for(predicate)
 
         try:
             await asyncio.wait_for(ready(), timeout)
         except TimeoutError:
-            raise AssertionError(f"no callback for interaction {inter.payload['data']}") from None
+            raise AssertionError(f"timed out waiting for {what}") from None
+
+    async def reply_to(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
+        """The callback body the bot sent for an interaction."""
+        await self._wait_until(lambda: bool(inter.callbacks), timeout, f"a callback to {inter.payload['data']}")
         return inter.callbacks[0]
 
     async def followup_of(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
-        async def ready() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: bool(inter.followups))
-
-        await asyncio.wait_for(ready(), timeout)
+        await self._wait_until(lambda: bool(inter.followups), timeout, f"a follow-up to {inter.payload['data']}")
         return inter.followups[0]
 
     def channel_posts(self, channel_id: int) -> list[dict[str, Any]]:
