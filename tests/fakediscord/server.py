@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from tests.fakediscord import builders as b
 
 API = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
+GUILDS_PER_SHARD = 2500  # Discord closes an identify with more than this with 4011 "sharding required"
 
 
 @dataclass
@@ -57,6 +59,19 @@ class Interaction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     original_message_id: int | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
+    sent_at: float = 0.0  # monotonic time the gateway sent INTERACTION_CREATE
+    acked_at: float = 0.0  # monotonic time the first callback arrived
+
+
+@dataclass
+class Session:
+    """One shard's gateway session: its socket, sequence and the events a RESUME replays."""
+
+    shard: list[int]
+    session_id: str
+    ws: web.WebSocketResponse | None
+    seq: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeDiscord:
@@ -82,10 +97,8 @@ class FakeDiscord:
         self.rate_limited: list[Recorded] = []
         self._bucket_hits: dict[str, list[float]] = {}
         self._global_hits: list[float] = []
-        self._ws: web.WebSocketResponse | None = None
-        self._seq = 0
-        self._history: list[dict[str, Any]] = []
-        self.session_id = "session-" + str(b.snowflake())
+        self.sessions: dict[int, Session] = {}  # by shard id
+        self.refuse_next_resume = False  # answer the next RESUME with an invalid session
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -104,8 +117,9 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await asyncio.wait_for(self._ws.close(), 5)
+        for session in self.sessions.values():
+            if session.ws is not None and not session.ws.closed:
+                await asyncio.wait_for(session.ws.close(), 5)
         if self._runner is not None:
             await asyncio.wait_for(self._runner.cleanup(), 10)
 
@@ -327,7 +341,7 @@ class FakeDiscord:
             return self._json(
                 {
                     "url": f"ws://127.0.0.1:{self.port}",
-                    "shards": 1,
+                    "shards": self.shard_count,
                     "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
                 }
             )
@@ -419,6 +433,7 @@ class FakeDiscord:
         if inter.callbacks:
             return self._error(400, 40060, "Interaction has already been acknowledged.")
         inter.callbacks.append(body)
+        inter.acked_at = time.monotonic()
         kind = body["type"]
         answer: dict[str, Any] = {
             "interaction": {
@@ -462,10 +477,18 @@ class FakeDiscord:
         return self._json(self.messages[message_id])
 
     # --- gateway --------------------------------------------------------------------------------
+    @property
+    def shard_count(self) -> int:
+        """What /gateway/bot recommends: Discord's 2,500 guilds per shard."""
+        return max(1, math.ceil(len(self.guilds) / GUILDS_PER_SHARD))
+
+    @property
+    def session_id(self) -> str:
+        return self.sessions[0].session_id
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
-        self._ws = ws
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -479,26 +502,26 @@ class FakeDiscord:
                 await self._ready(ws, data["d"])
             elif op == 6:
                 self.resumes.append(data["d"])
-                after = int(data["d"].get("seq") or 0)
-                for event in self._history:
-                    if event["s"] > after:
-                        await ws.send_str(json.dumps(event))
-                await self._send_dispatch("RESUMED", {})
+                await self._resume(ws, data["d"])
             await self._notify()
         return ws
 
     async def _ready(self, ws: web.WebSocketResponse, identify: dict[str, Any]) -> None:
-        self._seq = 0
-        self._history = []
         shard = identify.get("shard") or [0, 1]
         mine = [g for g in self.guilds.values() if (int(g["id"]) >> 22) % shard[1] == shard[0]]
-        await self._send_dispatch(
+        if len(mine) > GUILDS_PER_SHARD:
+            await ws.close(code=4011, message=b"Sharding required.")
+            return
+        session = Session(shard, f"session-{shard[0]}-{b.snowflake()}", ws)
+        self.sessions[shard[0]] = session
+        await self._send(
+            session,
             "READY",
             {
                 "v": 10,
                 "user": self.bot_user,
                 "guilds": [{"id": g["id"], "unavailable": True} for g in mine],
-                "session_id": self.session_id,
+                "session_id": session.session_id,
                 "resume_gateway_url": self.gateway_url,
                 "shard": shard,
                 "application": {"id": str(self.app_id), "flags": 0},
@@ -511,26 +534,50 @@ class FakeDiscord:
             },
         )
         for g in mine:
-            await self._send_dispatch("GUILD_CREATE", g)
-        self.ready_sent.set()
+            await self._send(session, "GUILD_CREATE", g)
+        if len(self.sessions) == shard[1]:
+            self.ready_sent.set()
 
-    async def _send_dispatch(self, event: str, data: dict[str, Any]) -> None:
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._history.append(frame)
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.send_str(json.dumps(frame))
+    async def _resume(self, ws: web.WebSocketResponse, resume: dict[str, Any]) -> None:
+        session = next((s for s in self.sessions.values() if s.session_id == resume.get("session_id")), None)
+        if session is None or self.refuse_next_resume:
+            self.refuse_next_resume = False
+            await ws.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+            return
+        session.ws = ws
+        after = int(resume.get("seq") or 0)
+        for event in session.history:
+            if event["s"] > after:
+                await ws.send_str(json.dumps(event))
+        await self._send(session, "RESUMED", {})
+
+    async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.history.append(frame)
+        if session.ws is not None and not session.ws.closed:
+            await session.ws.send_str(json.dumps(frame))
+
+    def _session_for(self, data: dict[str, Any]) -> Session:
+        guild_id = data.get("guild_id") or (data.get("id") if "channels" in data else None)
+        if guild_id is None or not self.sessions:
+            return self.sessions[0]
+        count = next(iter(self.sessions.values())).shard[1]
+        return self.sessions[(int(guild_id) >> 22) % count]
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        await self._send_dispatch(event, data)
+        """Send an event on the shard that owns its guild, as Discord does."""
+        await self._send(self._session_for(data), event, data)
 
-    async def send_op(self, op: int, d: Any = None) -> None:
-        assert self._ws is not None
-        await self._ws.send_str(json.dumps({"op": op, "d": d, "s": None, "t": None}))
+    async def send_op(self, op: int, d: Any = None, *, shard: int = 0) -> None:
+        ws = self.sessions[shard].ws
+        assert ws is not None
+        await ws.send_str(json.dumps({"op": op, "d": d, "s": None, "t": None}))
 
-    async def drop_connection(self) -> None:
-        if self._ws is not None:
-            await self._ws.close(code=4000, message=b"dropped by test")
+    async def drop_connection(self, *, shard: int = 0) -> None:
+        ws = self.sessions[shard].ws
+        if ws is not None:
+            await ws.close(code=4000, message=b"dropped by test")
 
     # --- users doing things ---------------------------------------------------------------------
     def _command(self, name: str) -> dict[str, Any]:
@@ -694,6 +741,7 @@ class FakeDiscord:
         inter = self._base_interaction(
             2, guild, channel_id, user_obj, permissions, data, app_permissions=app_permissions
         )
+        inter.sent_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
@@ -704,6 +752,7 @@ class FakeDiscord:
         inter = self._base_interaction(
             4, guild, self.channel_ids(guild)[0], b.user(424242, "fan"), b.MEMBER_PERMS, data
         )
+        inter.sent_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
@@ -722,6 +771,7 @@ class FakeDiscord:
             3, guild, int(message["channel_id"]), user_obj or b.user(424242, "fan"), permissions, data
         )
         inter.payload["message"] = message
+        inter.sent_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 

@@ -1,0 +1,53 @@
+"""Shared plumbing for the benchmarks: the stand-in, and a bot (or the floor client) as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.fakediscord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def spawn(fake: FakeDiscord, module: str, db_path: Path, **env: str) -> asyncio.subprocess.Process:
+    """Start ``python -m module`` against the stand-in and wait until every shard has had READY."""
+    fake.ready_sent.clear()
+    fake.sessions.clear()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        cwd=ROOT,
+        env={**os.environ, **fake.env(), "DATABASE_PATH": str(db_path), "LOG_LEVEL": "WARNING", **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.wait_for(fake.ready_sent.wait(), 600)
+    return proc
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def latest_with_buttons(fake: FakeDiscord, channel_id: int) -> dict[str, Any] | None:
+    found = [m for m in fake.messages.values() if m["channel_id"] == str(channel_id) and m.get("components")]
+    return found[-1] if found else None

@@ -1,0 +1,139 @@
+"""Interaction path: 50 simultaneous trivia games, members clicking answers at a rising rate.
+
+Run: python -m benchmarks.interactions [--rates 100,300,1000] [--seconds 5] [--games 50]
+
+The bot runs as its own process (``python -m bot``) against the stand-in, which plays the
+members. For each rate it reports, from the moment the gateway sent INTERACTION_CREATE to the
+moment the callback arrived: p50/p99 and the worst, how many missed Discord's 3 seconds, the
+bot's CPU time per click and its resident memory. The same clicks then go to a bare discord.py
+client that answers every button with a constant (``benchmarks/floor_bot.py``): the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.harness import latest_with_buttons, percentile, spawn, stop
+from benchmarks.procstat import cpu_seconds, machine, rss_mib
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord import builders as b
+from tests.fakediscord.server import Interaction, button_ids
+
+
+@dataclass
+class Stage:
+    rate: int
+    clicks: int
+    achieved: float
+    p50_ms: float
+    p99_ms: float
+    worst_ms: float
+    missed: int
+    cpu_ms_per_click: float
+    rss_mib: float
+    locked_in: int
+
+    def line(self, who: str) -> str:
+        return (
+            f"{who:>5} {self.rate:>5}/s (sent {self.achieved:6.0f}/s, {self.clicks} clicks): "
+            f"p50 {self.p50_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms  worst {self.worst_ms:7.1f} ms  "
+            f"over 3 s: {self.missed}  locked in: {self.locked_in}  "
+            f"CPU/click {self.cpu_ms_per_click:5.2f} ms  RSS {self.rss_mib:5.1f} MiB"
+        )
+
+
+async def _drive(fake, targets, pid: int, rate: int, seconds: float, rng: random.Random, base_uid: int) -> Stage:
+    count = int(rate * seconds)
+    sent: list[Interaction] = []
+    peak = rss_mib(pid)
+    cpu_before = cpu_seconds(pid)
+    start = time.monotonic()
+    for i in range(count):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        message_id, ids, guild = targets[i % len(targets)]
+        user = b.user(base_uid + i, f"member{i}")
+        sent.append(await fake.click(message_id, rng.choice(ids), guild, user_obj=user))
+        if i % 200 == 0:
+            peak = max(peak, rss_mib(pid))
+    achieved = count / (time.monotonic() - start)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not all(s.acked_at for s in sent):
+        await asyncio.sleep(0.05)
+        peak = max(peak, rss_mib(pid))
+    await asyncio.sleep(0.3)  # let the process finish writing its replies' bookkeeping
+    cpu = cpu_seconds(pid) - cpu_before
+    latencies = [(s.acked_at - s.sent_at) * 1000 for s in sent if s.acked_at]
+    missed = sum(1 for s in sent if not s.acked_at or s.acked_at - s.sent_at > 3)
+    return Stage(
+        rate,
+        count,
+        achieved,
+        percentile(latencies, 0.50),
+        percentile(latencies, 0.99),
+        max(latencies, default=float("nan")),
+        missed,
+        cpu / count * 1000,
+        max(peak, rss_mib(pid)),
+        sum(1 for s in sent if s.callbacks and s.callbacks[0]["data"].get("content", "").startswith("Locked in")),
+    )
+
+
+async def main(rates: list[int], seconds: float, games: int) -> None:
+    print(f"machine: {machine()}")
+    fake = await FakeDiscord().start()
+    guilds = [fake.add_guild(f"fans-{i}", channels=1) for i in range(games)]
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = await spawn(fake, "bot", Path(tmp) / "bench.sqlite3")
+        await fake.wait_for("PUT", r"/commands$")
+        for guild in guilds:
+            await fake.reply_to(
+                await fake.slash("settings trivia-seconds", guild, permissions=b.MODERATOR_PERMS, seconds=120)
+            )
+            await fake.reply_to(await fake.slash("trivia start", guild, questions=20))
+        await fake.wait_for("POST", r"^/channels/\d+/messages$", count=games, timeout=60)
+        targets = []
+        for guild in guilds:
+            message = latest_with_buttons(fake, fake.channel_ids(guild)[0])
+            assert message is not None
+            targets.append((int(message["id"]), button_ids(message), guild))
+        print(f"{games} games running; RSS before clicking {rss_mib(proc.pid):.1f} MiB")
+        ours = []
+        uid = 10_000_000
+        for rate in rates:
+            ours.append(await _drive(fake, targets, proc.pid, rate, seconds, rng, uid))
+            uid += 10_000_000
+            print(ours[-1].line("bot"), flush=True)
+        await stop(proc)
+
+        floor_proc = await spawn(fake, "benchmarks.floor_bot", Path(tmp) / "unused.sqlite3")
+        floors = []
+        for rate in rates:
+            floors.append(await _drive(fake, targets, floor_proc.pid, rate, seconds, rng, uid))
+            uid += 10_000_000
+            print(floors[-1].line("floor"), flush=True)
+        await stop(floor_proc)
+    await fake.stop()
+    print()
+    for mine, floor in zip(ours, floors, strict=True):
+        print(
+            f"{mine.rate:>5}/s: p99 {mine.p99_ms:.1f} ms (floor {floor.p99_ms:.1f}); "
+            f"CPU/click {mine.cpu_ms_per_click:.2f} ms = {mine.cpu_ms_per_click / floor.cpu_ms_per_click:.2f}x floor"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="100,300,1000")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--games", type=int, default=50)
+    args = parser.parse_args()
+    asyncio.run(main([int(r) for r in args.rates.split(",")], args.seconds, args.games))
