@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
+import tests.procbot
 from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,19 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def spawn(fake: FakeDiscord, module: str, db_path: Path, **env: str) -> asyncio.subprocess.Process:
     """Start ``python -m module`` against the stand-in and wait until every shard has had READY."""
-    fake.ready_sent.clear()
-    fake.sessions.clear()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        module,
-        cwd=ROOT,
-        env={**os.environ, **fake.env(), "DATABASE_PATH": str(db_path), "LOG_LEVEL": "WARNING", **env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    await asyncio.wait_for(fake.ready_sent.wait(), 600)
-    return proc
+    return await tests.procbot.spawn(fake, db_path, module=module, **env)
 
 
 async def stop(proc: asyncio.subprocess.Process) -> None:

@@ -22,7 +22,7 @@ from dotenv import load_dotenv
 
 from bot import __version__
 from bot.app import EXTENSIONS, HeartstopperBot, apply_endpoints
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.content.loader import ContentError, load_catalog
 from bot.content.packcheck import check_packs
 from bot.domain.models import Catalog
@@ -101,14 +101,15 @@ def _summary(settings: Settings, catalog: Catalog, version: int, commands: list[
     )
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
+    """Run until closed. ``clock`` is for tests that run the real process on scaled time."""
     token = settings.require_token()
     catalog = load_catalog(settings.data_dir)
     apply_endpoints(settings)
     db = await _open_database(settings)
     try:
         services = build_services(
-            db, catalog, SystemClock(), random.Random(), countdown_grace_hours=settings.countdown_grace_hours
+            db, catalog, clock or SystemClock(), random.Random(), countdown_grace_hours=settings.countdown_grace_hours
         )
         bot = HeartstopperBot(settings=settings, services=services)
         loop = asyncio.get_running_loop()

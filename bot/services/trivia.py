@@ -170,15 +170,13 @@ class TriviaService:
             self._by_channel.pop(live.channel_id, None)
             self._by_id.pop(live.id, None)
 
-    async def close_interrupted(self) -> list[GameRow]:
-        """At start-up: games left running by a crash or restart are closed; revealed points stay."""
-        closed: list[GameRow] = []
-        for row in await self._repo.running_games():
-            if row.id in self._by_id:
-                continue
-            if await self._repo.finish_game(row.id, status="interrupted", winner_ids=[], now=self._clock.now()):
-                closed.append(row)
-        return closed
+    async def interrupted_games(self) -> list[GameRow]:
+        """At start-up: games a crash or restart left running (none of them is live in this process)."""
+        return [row for row in await self._repo.running_games() if row.id not in self._by_id]
+
+    async def mark_interrupted(self, game_id: int) -> bool:
+        """Close an interrupted game once (after its channel has been told); revealed points stay."""
+        return await self._repo.finish_game(game_id, status="interrupted", winner_ids=[], now=self._clock.now())
 
     # --- scores -------------------------------------------------------------------------------
     async def leaderboard(self, guild_id: int, user_id: int, limit: int = 10) -> Leaderboard:

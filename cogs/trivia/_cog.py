@@ -194,9 +194,14 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
             stopper.cancel()
 
     async def _close_interrupted(self) -> None:
-        """Games cut by a crash or restart: close them and say so on their last message."""
+        """Games cut by a crash or restart: say so on their last message, then close them.
+
+        Telling the channel comes first, so a crash in between repeats the notice rather than
+        losing it: the edit is idempotent and the new-message case carries a nonce Discord
+        deduplicates on.
+        """
         await self.bot.wait_until_ready()
-        for row in await self.service.close_interrupted():
+        for row in await self.service.interrupted_games():
             points = await self.service.game_points(row.id)
             embed = views_text.interrupted_embed(points, row.revealed, row.total_questions)
             channel = self.bot.get_partial_messageable(row.channel_id)
@@ -206,6 +211,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
                     await channel.get_partial_message(row.current_message_id).edit(embed=embed, view=None)
                 else:
                     # The last message is a reveal worth keeping; say it in a new message instead.
-                    await channel.send(embed=embed)
+                    await channel.send(embed=embed, nonce=f"trivia-int-{row.id}")
             except discord.HTTPException as exc:
                 log.info("could not announce interrupted trivia game %s: %s", row.id, exc)
+            await self.service.mark_interrupted(row.id)

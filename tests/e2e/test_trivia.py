@@ -124,9 +124,10 @@ async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, tmp_
     try:
         edit = await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{second_id}$")
         assert "interrupted" in edit[-1].body["embeds"][0]["title"]
+        await settle()  # the game is marked closed just after its channel is told
         stats, _ = await handle.services.trivia.stats(int(guild["id"]), 1000)
         assert stats.correct == 1 and stats.answered == 1 and stats.games == 1
-        again = await handle.services.trivia.close_interrupted()
+        again = await handle.services.trivia.interrupted_games()
         assert again == []  # closed once, never counted twice
         late_click = await fake.reply_to(await fake.click(message_id, button_ids(fake.messages[message_id])[0], guild))
         assert "ended" in late_click["data"]["content"]

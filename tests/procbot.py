@@ -1,0 +1,78 @@
+"""The real bot as its own process, on scaled time, for the kill tests and benchmarks.
+
+``python -m tests.procbot`` runs exactly what ``python -m bot`` runs (settings from the
+environment, content, migrations, the bot) except for the clock: ``PROCBOT_CLOCK_START`` (ISO
+time) and ``PROCBOT_CLOCK_SPEED`` (how many seconds pass per real second) let a test reach a
+schedule's minute or a trivia question's close without waiting for it. ``spawn`` starts it (or
+any other module) against the stand-in; SIGKILL is the test's business. Set ``PROCBOT_STDERR=1``
+to see the child's log while debugging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from bot.__main__ import run_bot
+from bot.log import setup_logging
+from bot.settings import load_settings
+from tests.fakediscord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class ScaledClock:
+    """Starts at a given instant and runs ``speed`` times faster than the real clock."""
+
+    def __init__(self, start: dt.datetime, speed: float) -> None:
+        self._start = start
+        self._speed = speed
+        self._origin = time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=(time.monotonic() - self._origin) * self._speed)
+
+    async def sleep_until(self, when: dt.datetime) -> None:
+        while (remaining := (when - self.now()).total_seconds()) > 0:
+            await asyncio.sleep(remaining / self._speed)
+
+
+async def spawn(
+    fake: FakeDiscord, db_path: Path, *, module: str = "tests.procbot", **env: str
+) -> asyncio.subprocess.Process:
+    """Start ``python -m module`` against the stand-in; return once every shard has had READY."""
+    fake.ready_sent.clear()
+    fake.sessions.clear()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        cwd=ROOT,
+        env={**os.environ, **fake.env(), "DATABASE_PATH": str(db_path), "LOG_LEVEL": "WARNING", **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
+    )
+    waiter = asyncio.ensure_future(fake.ready_sent.wait())
+    dead = asyncio.ensure_future(proc.wait())
+    await asyncio.wait({waiter, dead}, timeout=600, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    dead.cancel()
+    if not fake.ready_sent.is_set():
+        raise RuntimeError(f"python -m {module} did not reach READY (exit code {proc.returncode})")
+    return proc
+
+
+def main() -> int:
+    settings = load_settings(os.environ)
+    setup_logging(settings.log_level, secrets=[settings.token or ""])
+    start = dt.datetime.fromisoformat(os.environ.get("PROCBOT_CLOCK_START") or dt.datetime.now(dt.UTC).isoformat())
+    clock = ScaledClock(start, float(os.environ.get("PROCBOT_CLOCK_SPEED") or 1))
+    return asyncio.run(run_bot(settings, clock))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
