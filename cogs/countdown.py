@@ -22,7 +22,7 @@ from bot.ui.replies import send_public
 
 log = logging.getLogger(__name__)
 
-BROADCAST_RATE = 45.0  # sends started per second, under Discord's global 50/s
+BROADCAST_RATE = 47.0  # sends started per second: 94% of Discord's global 50/s, room for replies
 BROADCAST_CONCURRENCY = 25
 RETRY_AFTER_FAILURE = dt.timedelta(seconds=30)
 IDLE_RECHECK = dt.timedelta(seconds=60)
@@ -137,19 +137,27 @@ class CountdownCog(commands.Cog):
                 self._wake.clear()
 
     async def dispatch_due(self) -> int:
-        """Send every due post; returns how many failed for a reason worth retrying."""
-        plans = await self.service.due_plans()
-        if not plans:
-            return 0
-        log.info("countdown: %d post(s) due", len(plans))
+        """Send every due post; returns how many failed for a reason worth retrying.
+
+        Plans stream in one server at a time and each is sent as soon as it is claimed, at most
+        ``BROADCAST_CONCURRENCY`` in flight, started no faster than the pacer allows.
+        """
         gate = asyncio.Semaphore(BROADCAST_CONCURRENCY)
+        sends: list[asyncio.Task[bool]] = []
 
         async def one(plan: PostPlan) -> bool:
-            async with gate:
+            try:
                 await self._pacer.wait()
                 return await self._send(plan)
+            finally:
+                gate.release()
 
-        results = await asyncio.gather(*(one(p) for p in plans))
+        async for plan in self.service.due_plans():
+            await gate.acquire()
+            sends.append(asyncio.create_task(one(plan)))
+        if sends:
+            log.info("countdown: %d post(s) sent or tried", len(sends))
+        results = await asyncio.gather(*sends)
         return sum(1 for ok in results if not ok)
 
     async def _send(self, plan: PostPlan) -> bool:

@@ -82,6 +82,7 @@ async def start_bot(
     clock: Clock | None = None,
     seed: int = 7,
     extra_env: dict[str, str] | None = None,
+    ready_timeout: float = 10,
 ) -> RunningBot:
     settings = load_settings({**fake.env(), "DATABASE_PATH": str(db_path), **(extra_env or {})})
     apply_endpoints(settings)
@@ -94,7 +95,7 @@ async def start_bot(
     fake.ready_sent.clear()
     await bot.login(settings.require_token())
     task = asyncio.create_task(bot.connect(reconnect=True))
-    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    await asyncio.wait_for(bot.wait_until_ready(), ready_timeout)
     return RunningBot(bot, services, db, task)
 
 

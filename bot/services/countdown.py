@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -221,15 +222,23 @@ class CountdownService:
     async def next_due_at(self) -> dt.datetime | None:
         return await self._config.next_due_at()
 
-    async def due_plans(self, limit: int = 500) -> list[PostPlan]:
-        """Everything due now, decided: posts to send; late-beyond-grace and quiet days are skipped here."""
+    async def due_plans(self, limit: int = 500) -> AsyncIterator[PostPlan]:
+        """Everything due now, decided one server at a time: posts to send are yielded as soon as
+        they are claimed, so sending starts while the rest are still being planned; late-beyond-grace
+        and quiet days are skipped here."""
         now = self._clock.now()
-        plans: list[PostPlan] = []
-        for config in await self._config.due_countdowns(now, limit):
-            plan = await self._plan(config, now)
-            if plan is not None:
-                plans.append(plan)
-        return plans
+        after: tuple[dt.datetime, int] | None = None
+        while True:
+            page = await self._config.due_countdowns(now, limit, after)
+            for config in page:
+                plan = await self._plan(config, now)
+                if plan is not None:
+                    yield plan
+            if len(page) < limit:
+                return
+            last = page[-1]
+            assert last.countdown_next_post_at is not None  # noqa: S101 - due rows have a due time
+            after = (last.countdown_next_post_at, last.guild_id)
 
     async def _plan(self, config: GuildConfig, now: dt.datetime) -> PostPlan | None:
         assert config.countdown_next_post_at and config.countdown_time and config.countdown_channel_id  # noqa: S101

@@ -125,13 +125,21 @@ class GuildConfigRepository:
             now,
         )
 
-    async def due_countdowns(self, now: dt.datetime, limit: int = 500) -> list[GuildConfig]:
-        # The schedule's fields only (trivia channels are not loaded).
-        # One query for the whole batch: a broadcast to thousands of servers must not cost 2 queries each.
+    async def due_countdowns(
+        self, now: dt.datetime, limit: int = 500, after: tuple[dt.datetime, int] | None = None
+    ) -> list[GuildConfig]:
+        """One page of schedules due at ``now``, in (due time, server) order, after the page ``after`` ended.
+
+        The schedule's fields only (trivia channels are not loaded), one query per page: a
+        broadcast to thousands of servers must not cost queries per server. Keyset paging means
+        a pass sees each server once even while earlier pages are still being sent.
+        """
+        last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM guild_config WHERE countdown_enabled = 1 "  # noqa: S608 - constant column list
-            "AND countdown_next_post_at <= ? ORDER BY countdown_next_post_at LIMIT ?",
-            (_iso(now), limit),
+            "AND countdown_next_post_at <= ? AND (countdown_next_post_at, guild_id) > (?, ?) "
+            "ORDER BY countdown_next_post_at, guild_id LIMIT ?",
+            (_iso(now), last_at, last_guild, limit),
         )
         return [_config(row, ()) for row in rows]
 

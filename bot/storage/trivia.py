@@ -223,9 +223,16 @@ class TriviaRepository:
         me = await self.stats(guild_id, user_id)
         if me is None or me.answered == 0:
             return None
+        # Members on more points, from the histogram (one row per distinct score), then members
+        # tied on points who rank ahead by right answers or, last, by user id: an index range.
+        # INDEXED BY: without statistics SQLite may walk the whole server by primary key instead.
         ahead = await self._db.fetch_value(
-            "SELECT COUNT(*) FROM trivia_scores WHERE guild_id = ?1 AND answered > 0 AND ("
-            "points > ?2 OR (points = ?2 AND correct > ?3) OR (points = ?2 AND correct = ?3 AND user_id < ?4))",
+            "SELECT (SELECT COALESCE(SUM(players), 0) FROM trivia_points_histogram "
+            "        WHERE guild_id = ?1 AND points > ?2) "
+            "     + (SELECT COUNT(*) FROM trivia_scores INDEXED BY trivia_scores_board "
+            "        WHERE guild_id = ?1 AND answered > 0 AND points = ?2 AND correct > ?3) "
+            "     + (SELECT COUNT(*) FROM trivia_scores INDEXED BY trivia_scores_board "
+            "        WHERE guild_id = ?1 AND answered > 0 AND points = ?2 AND correct = ?3 AND user_id < ?4)",
             (guild_id, me.points, me.correct, user_id),
         )
         return int(ahead) + 1, me
@@ -233,7 +240,7 @@ class TriviaRepository:
     async def player_count(self, guild_id: int) -> int:
         return int(
             await self._db.fetch_value(
-                "SELECT COUNT(*) FROM trivia_scores WHERE guild_id = ? AND answered > 0", (guild_id,)
+                "SELECT COALESCE(SUM(players), 0) FROM trivia_points_histogram WHERE guild_id = ?", (guild_id,)
             )
         )
 
