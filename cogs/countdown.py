@@ -19,6 +19,7 @@ from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
 from bot.ui.channels import channel_health
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
 from bot.ui.replies import send_public
+from bot.ui.rest import within
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,8 @@ class CountdownCog(commands.Cog):
             return True
         channel = self.bot.get_partial_messageable(plan.channel_id, guild_id=plan.guild_id)
         try:
-            message = await channel.send(
-                embed=post_embed(plan), nonce=plan.nonce, allowed_mentions=discord.AllowedMentions.none()
+            message = await within(
+                channel.send(embed=post_embed(plan), nonce=plan.nonce, allowed_mentions=discord.AllowedMentions.none())
             )
         except discord.NotFound:
             await self.service.turn_off(plan.guild_id, "the countdown channel no longer exists (Discord said 404)")

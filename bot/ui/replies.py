@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import discord
 
 from bot.ui.embeds import clip
+
+log = logging.getLogger(__name__)
+
+AUTO_DEFER_AFTER = 2.2  # seconds; Discord fails an interaction not answered within 3
+
+
+def _reply_lock(interaction: discord.Interaction[Any]) -> asyncio.Lock:
+    """One lock per interaction: a reply and the auto-deferral never both answer it."""
+    lock = interaction.extras.get("reply_lock")
+    if lock is None:
+        lock = interaction.extras["reply_lock"] = asyncio.Lock()
+    return lock
+
+
+def defer_if_slow(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
+    """If the handler has not answered in ``AUTO_DEFER_AFTER`` seconds (the database busy, Discord
+    slow), defer so Discord shows "thinking…" instead of "This interaction failed"; the reply
+    then arrives as the follow-up."""
+
+    async def deferral() -> None:
+        await asyncio.sleep(AUTO_DEFER_AFTER)
+        async with _reply_lock(interaction):
+            if interaction.response.is_done() or interaction.is_expired():
+                return
+            try:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            except discord.HTTPException as exc:
+                log.info("could not defer slow interaction %s: %s", interaction.id, exc)
+
+    task = asyncio.create_task(deferral(), name=f"auto-defer-{interaction.id}")
+    interaction.extras["auto_defer"] = task
 
 
 async def send_ephemeral(
@@ -29,10 +62,11 @@ async def send_ephemeral(
 
 async def _respond_or_follow_up(interaction: discord.Interaction[Any], kwargs: dict[str, Any]) -> None:
     """The first answer is the interaction response; anything after it is a follow-up."""
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+    async with _reply_lock(interaction):
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
 
 
 async def send_public(

@@ -15,7 +15,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.ui.checks import MODERATOR_PERMISSION
-from bot.ui.replies import send_ephemeral
+from bot.ui.replies import defer_if_slow, send_ephemeral
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,23 @@ def message_for(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+def _moderator_command(interaction: discord.Interaction[Any]) -> bool:
+    command = interaction.command
+    root = getattr(command, "root_parent", None) or command
+    return any(getattr(c, "default_permissions", None) is not None for c in (command, root))
+
+
 class BotTree(app_commands.CommandTree[Any]):
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Every slash command gets a safety net against Discord's 3-second deadline.
+
+        Moderator commands answer privately, so their deferral is ephemeral; the rest answer in
+        the channel.
+        """
+        if interaction.type is discord.InteractionType.application_command:
+            defer_if_slow(interaction, ephemeral=_moderator_command(interaction))
+        return True
+
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         message = message_for(error)
         if message is None:

@@ -19,6 +19,7 @@ from bot.ui.channels import missing_post_permissions
 from bot.ui.checks import is_moderator, moderator_only
 from bot.ui.embeds import LEAF, base_embed, footer
 from bot.ui.replies import send_ephemeral, send_public
+from bot.ui.rest import within
 from cogs.trivia import _embeds as views_text
 from cogs.trivia._views import ConfirmReset, question_view, revealed_view
 
@@ -153,21 +154,23 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         try:
             while live.game.has_next:
                 asked = live.game.open_next()
-                message = await channel.send(
-                    embed=views_text.question_embed(live, asked), view=question_view(live.id, asked)
+                message = await within(
+                    channel.send(embed=views_text.question_embed(live, asked), view=question_view(live.id, asked))
                 )
                 await self.service.set_message(live, message.id, asked.number)
                 await self._wait(clock.sleep_until(asked.closes_at), stop)
                 if stop.is_set():
                     live.game.discard_current()
-                    await message.edit(embed=views_text.discarded_embed(live, asked), view=None)
+                    await self._edit(message, embed=views_text.discarded_embed(live, asked), view=None)
                     break
-                result = await self.service.close_question(live)
-                await message.edit(embed=views_text.reveal_embed(live, result), view=revealed_view(live.id, asked))
+                result = await self.service.close_question(live)  # saved before Discord hears of it
+                await self._edit(
+                    message, embed=views_text.reveal_embed(live, result), view=revealed_view(live.id, asked)
+                )
                 if live.game.has_next:
                     await self._wait(clock.sleep_until(clock.now() + PAUSE_BETWEEN_QUESTIONS), stop)
             table = await self.service.finish(live)
-            await channel.send(embed=views_text.final_embed(live, table, stopped=live.game.stopped))
+            await within(channel.send(embed=views_text.final_embed(live, table, stopped=live.game.stopped)))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -181,6 +184,14 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
                 pass
         finally:
             self._stops.pop(live.id, None)
+
+    @staticmethod
+    async def _edit(message: discord.Message, **changes: Any) -> None:
+        """Edit a game message; if Discord fails or times out, the game goes on (its points are saved)."""
+        try:
+            await within(message.edit(**changes))
+        except (TimeoutError, discord.HTTPException) as exc:
+            log.warning("could not edit trivia message %s, carrying on: %s", message.id, exc)
 
     @staticmethod
     async def _wait(sleep: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:

@@ -112,6 +112,7 @@ async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, tmp_
     await fake.reply_to(await fake.click(message_id, right, guild, user_obj=ALICE))
     await manual_clock.advance(21)
     await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{message_id}$")
+    await settle()  # the game loop starts its pause once the edit is answered
     await manual_clock.advance(5)
     second_id, _ = await _question(fake, channel_id, 2)
     await settle()

@@ -20,9 +20,18 @@ MEMBER_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | (1 <<
 MODERATOR_PERMS = MEMBER_PERMS | MANAGE_GUILD
 
 
+_last_ms = 0
+
+
 def snowflake() -> int:
-    """Unique, increasing ids that look like Discord's (timestamp in the high bits)."""
-    return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF)
+    """Unique, increasing ids that look like Discord's (timestamp in the high bits).
+
+    Each id gets its own millisecond, so guilds made in a burst spread over shards the way
+    Discord's ``(guild_id >> 22) % shard_count`` spreads real ones.
+    """
+    global _last_ms
+    _last_ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, _last_ms + 1)
+    return (_last_ms << 22) | (next(_counter) & 0x3FFFFF)
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
