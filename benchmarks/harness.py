@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
-from typing import Any
 
 import tests.procbot
 from tests.fakediscord import FakeDiscord
@@ -33,8 +32,3 @@ def percentile(values: list[float], share: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def latest_with_buttons(fake: FakeDiscord, channel_id: int) -> dict[str, Any] | None:
-    found = [m for m in fake.messages.values() if m["channel_id"] == str(channel_id) and m.get("components")]
-    return found[-1] if found else None

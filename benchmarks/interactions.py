@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.harness import latest_with_buttons, percentile, spawn, stop
+from benchmarks.harness import percentile, spawn, stop
 from benchmarks.procstat import cpu_seconds, machine, rss_mib
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord import builders as b
@@ -102,7 +102,7 @@ async def main(rates: list[int], seconds: float, games: int) -> None:
         await fake.wait_for("POST", r"^/channels/\d+/messages$", count=games, timeout=60)
         targets = []
         for guild in guilds:
-            message = latest_with_buttons(fake, fake.channel_ids(guild)[0])
+            message = fake.latest_with_buttons(fake.channel_ids(guild)[0])
             assert message is not None
             targets.append((int(message["id"]), button_ids(message), guild))
         print(f"{games} games running; RSS before clicking {rss_mib(proc.pid):.1f} MiB")

@@ -284,6 +284,8 @@ class FakeDiscord:
                     inj.times -= 1
                     if inj.delay:
                         await asyncio.sleep(inj.delay)
+                    if inj.status == 200:
+                        break  # only slow: answer normally, late (the client may have given up by then)
                     payload = inj.body or {"message": "injected", "code": 0}
                     if inj.status == 429:
                         payload = {
@@ -793,6 +795,11 @@ class FakeDiscord:
     async def followup_of(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
         await self._wait_until(lambda: bool(inter.followups), timeout, f"a follow-up to {inter.payload['data']}")
         return inter.followups[0]
+
+    def latest_with_buttons(self, channel_id: int) -> dict[str, Any] | None:
+        """The newest message in a channel that carries buttons (a trivia question, say)."""
+        found = [m for m in self.messages.values() if m["channel_id"] == str(channel_id) and m.get("components")]
+        return found[-1] if found else None
 
     def channel_posts(self, channel_id: int) -> list[dict[str, Any]]:
         return [
