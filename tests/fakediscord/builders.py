@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from typing import Any
 
@@ -21,16 +22,18 @@ MODERATOR_PERMS = MEMBER_PERMS | MANAGE_GUILD
 
 
 _last_ms = 0
+_jitter = random.Random(0)
 
 
 def snowflake() -> int:
     """Unique, increasing ids that look like Discord's (timestamp in the high bits).
 
-    Each id gets its own millisecond, so guilds made in a burst spread over shards the way
-    Discord's ``(guild_id >> 22) % shard_count`` spreads real ones.
+    Each id gets its own millisecond, a step of 1 to 3 (not a fixed one, which would put every
+    guild on the same shard), so guilds made in a burst spread over shards the way Discord's
+    ``(guild_id >> 22) % shard_count`` spreads real ones.
     """
     global _last_ms
-    _last_ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, _last_ms + 1)
+    _last_ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, _last_ms + 1 + _jitter.randrange(3))
     return (_last_ms << 22) | (next(_counter) & 0x3FFFFF)
 
 

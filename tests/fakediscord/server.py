@@ -24,6 +24,7 @@ from tests.fakediscord import builders as b
 API = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
 GUILDS_PER_SHARD = 2500  # Discord closes an identify with more than this with 4011 "sharding required"
+RECOMMENDED_PER_SHARD = 1000  # what /gateway/bot's "shards" works out to in practice
 
 
 @dataclass
@@ -481,8 +482,8 @@ class FakeDiscord:
     # --- gateway --------------------------------------------------------------------------------
     @property
     def shard_count(self) -> int:
-        """What /gateway/bot recommends: Discord's 2,500 guilds per shard."""
-        return max(1, math.ceil(len(self.guilds) / GUILDS_PER_SHARD))
+        """What /gateway/bot recommends: about one shard per 1,000 guilds, well under the 2,500 limit."""
+        return max(1, math.ceil(len(self.guilds) / RECOMMENDED_PER_SHARD))
 
     @property
     def session_id(self) -> str:
