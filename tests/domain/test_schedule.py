@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.schedule import Action, decide, local_day, next_occurrence, no_date_post_due, parse_hhmm, parse_zone
@@ -95,8 +95,9 @@ ZONES = st.sampled_from(
 )
 
 
+@settings(max_examples=400)
 @given(
-    zone=ZONES,
+    zone=ZONES | st.timezone_keys(),
     hour=st.integers(0, 23),
     minute=st.integers(0, 59),
     start=st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2030, 1, 1)),
