@@ -17,6 +17,7 @@ from enum import Enum
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption
 
 UTC = dt.UTC
@@ -29,7 +30,7 @@ def parse_hhmm(text: str) -> dt.time:
     """``HH:MM`` (24-hour) or raise InvalidOption saying what is expected."""
     match = _HHMM.match(text or "")
     if not match:
-        raise InvalidOption(f"`{_echo(text)}` is not a time: use 24-hour HH:MM, like 18:30.")
+        raise InvalidOption(f"{quote_user_text(text)} is not a time: use 24-hour HH:MM, like 18:30.")
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
@@ -39,12 +40,12 @@ def parse_zone(name: str) -> ZoneInfo:
     canonical = _zone_names_folded().get(cleaned.casefold())
     if canonical is None:
         raise InvalidOption(
-            f"`{_echo(cleaned)}` is not a time zone: pick an IANA name from the list, like Europe/London."
+            f"{quote_user_text(cleaned)} is not a time zone: pick an IANA name from the list, like Europe/London."
         )
     try:
         return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - listed zones load
-        raise InvalidOption(f"`{_echo(cleaned)}` is not a time zone I can use.") from None
+        raise InvalidOption(f"{quote_user_text(cleaned)} is not a time zone I can use.") from None
 
 
 @cache
@@ -56,12 +57,6 @@ def _zone_names_folded() -> dict[str, str]:
 def zone_names() -> list[str]:
     """Every usable IANA zone name, sorted."""
     return sorted(_zone_names_folded().values())
-
-
-def _echo(text: str) -> str:
-    """User text made safe to quote in a reply: short, one line, no markdown breakouts."""
-    one_line = " ".join((text or "").split())[:60]
-    return one_line.replace("`", "'")
 
 
 def next_occurrence(local_time: dt.time, zone: ZoneInfo, after: dt.datetime) -> dt.datetime:

@@ -15,8 +15,8 @@ from bot.domain import lookup, schedule
 from bot.domain.countdown import Milestone, Target, TimeLeft
 from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import Catalog
+from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound, UserError
-from bot.services.lookups import quote_user_text
 from bot.storage.countdown import (
     AddResult,
     CountdownPostRepository,

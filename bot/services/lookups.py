@@ -8,19 +8,9 @@ from bot.clock import Clock
 from bot.domain import lookup, spoilers
 from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import CastMember, Catalog, Episode, Season, Special
+from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound
 from bot.storage.guild_config import GuildConfigRepository
-
-
-def quote_user_text(text: str, limit: int = 60) -> str:
-    """Echo user input harmlessly: one line, shortened, inside inline code (no markdown, no pings)."""
-    cleaned = " ".join(text.split())
-    cleaned = "".join(
-        ch for ch in cleaned if ch.isprintable() and ch not in "\u200b\u200e\u200f\u202e\u2066\u2067\u2068"
-    )
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1] + "…"
-    return "`" + (cleaned.replace("`", "ˋ") or " ") + "`"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain import trivia as rules
 from bot.domain.models import Catalog, TriviaPack
+from bot.domain.text import quote_user_text
 from bot.domain.trivia import Answer, QuestionResult, Standing, TriviaGame
 from bot.errors import GameInProgress, InvalidOption, NotAllowed, NotFound, UserError
-from bot.services.lookups import LookupService, quote_user_text
+from bot.services.lookups import LookupService
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.trivia import AnswerRow, GameRow, ScoreRow, TriviaRepository
 
