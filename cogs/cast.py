@@ -98,9 +98,10 @@ class CastCog(commands.Cog):
     async def cast_name_autocomplete(
         self, interaction: discord.Interaction[HeartstopperBot], current: str
     ) -> list[app_commands.Choice[str]]:
+        horizon = await self.lookups.horizon(interaction.guild_id)
         return [
             app_commands.Choice(name=m.label[:100], value=m.item.character[:100])
-            for m in self.lookups.cast_suggestions(current, 25)
+            for m in self.lookups.cast_suggestions(current, 25, horizon=horizon)
         ]
 
 

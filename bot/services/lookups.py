@@ -52,8 +52,19 @@ class LookupService:
         return spoilers.effective_horizon(configured, self.latest_released_season())
 
     # --- cast ---------------------------------------------------------------------------------
-    def cast_suggestions(self, query: str, limit: int = 25) -> list[Match[CastMember]]:
-        return lookup.rank(query, self._cast, limit=limit)
+    def cast_suggestions(self, query: str, limit: int = 25, horizon: int | None = None) -> list[Match[CastMember]]:
+        """Suggestions while typing. Discord cannot spoiler-tag a choice, so people first seen after
+        the server's ``horizon`` are only suggested once their name has been typed in full."""
+        matches = lookup.rank(query, self._cast, limit=len(self._cast) if horizon is not None else limit)
+        if horizon is None:
+            return matches
+        typed = lookup.normalize(query)
+        return [
+            m
+            for m in matches
+            if m.item.first_season <= horizon
+            or typed in {lookup.normalize(n) for n in (m.item.character, m.item.actor, *m.item.aliases)}
+        ][:limit]
 
     async def find_cast(self, query: str, guild_id: int | None) -> CastAnswer:
         if not query.strip():

@@ -81,3 +81,12 @@ async def test_spoiler_tags_after_settings_spoilers_1(running, fake):
     show = await fake.reply_to(await fake.slash("settings show", guild, permissions=b.MODERATOR_PERMS))
     fields = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}
     assert fields["Spoiler horizon"] == "Season 1"
+
+
+async def test_cast_autocomplete_keeps_later_seasons_hidden_until_the_name_is_typed(running, fake):
+    guild = _guild(fake)
+    await fake.reply_to(await fake.slash("settings spoilers", guild, permissions=b.MODERATOR_PERMS, season=1))
+    partial = await fake.reply_to(await fake.autocomplete("cast", guild, "name", "mich"))
+    assert "Michael Holden" not in str(partial["data"]["choices"])  # first seen in Season 3
+    typed = await fake.reply_to(await fake.autocomplete("cast", guild, "name", "Michael Holden"))
+    assert "Michael Holden" in str(typed["data"]["choices"])
