@@ -39,16 +39,16 @@ async def test_gateway_drops_resume_or_reidentify_and_game_and_schedule_carry_on
         await fake.wait_for("POST", rf"^/channels/{game_channel}/messages$")
 
         await fake.drop_connection()  # the socket closes under the bot
-        await fake._wait_until(lambda: len(fake.resumes) == 1, 15, "a RESUME after the socket closed")
+        await fake.wait_until(lambda: len(fake.resumes) == 1, 15, "a RESUME after the socket closed")
         await _answer_right(fake, handle, guild, game_channel, ALICE)
 
         await fake.send_op(7)  # Discord asks for a reconnect
-        await fake._wait_until(lambda: len(fake.resumes) == 2, 15, "a RESUME after op 7")
+        await fake.wait_until(lambda: len(fake.resumes) == 2, 15, "a RESUME after op 7")
         await _answer_right(fake, handle, guild, game_channel, BEN)
 
         fake.refuse_next_resume = True  # the session is gone: op 9, so the bot must identify afresh
         await fake.send_op(7)
-        await fake._wait_until(lambda: len(fake.identifies) == 2, 20, "a fresh IDENTIFY after op 9")
+        await fake.wait_until(lambda: len(fake.identifies) == 2, 20, "a fresh IDENTIFY after op 9")
         await fake.ready_sent.wait()
         await _answer_right(fake, handle, guild, game_channel, CARA)
 

@@ -171,7 +171,7 @@ async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, tmp_
         last_day = (day0 + dt.timedelta(days=KILLS)).date()
         for guild in guilds:  # the final, uninterrupted day reaches everyone
             nonce = post_nonce(int(guild["id"]), last_day)
-            await fake._wait_until(
+            await fake.wait_until(
                 lambda g=guild, n=nonce: (fake.channel_ids(g)[0], n) in fake.nonces, 30, "the last day's post"
             )
     finally:

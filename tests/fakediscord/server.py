@@ -778,7 +778,7 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
-    async def _wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
         async def ready() -> None:
             async with self._changed:
                 await self._changed.wait_for(predicate)
@@ -790,11 +790,11 @@ class FakeDiscord:
 
     async def reply_to(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
         """The callback body the bot sent for an interaction."""
-        await self._wait_until(lambda: bool(inter.callbacks), timeout, f"a callback to {inter.payload['data']}")
+        await self.wait_until(lambda: bool(inter.callbacks), timeout, f"a callback to {inter.payload['data']}")
         return inter.callbacks[0]
 
     async def followup_of(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
-        await self._wait_until(lambda: bool(inter.followups), timeout, f"a follow-up to {inter.payload['data']}")
+        await self.wait_until(lambda: bool(inter.followups), timeout, f"a follow-up to {inter.payload['data']}")
         return inter.followups[0]
 
     def latest_with_buttons(self, channel_id: int) -> dict[str, Any] | None:
