@@ -67,6 +67,9 @@ async def _respond_or_follow_up(interaction: discord.Interaction[Any], kwargs: d
             await interaction.followup.send(**kwargs)
         else:
             await interaction.response.send_message(**kwargs)
+    deferral = interaction.extras.pop("auto_defer", None)
+    if deferral is not None:
+        deferral.cancel()  # answered: no need for the safety net
 
 
 async def send_public(
