@@ -153,13 +153,18 @@ class CountdownCog(commands.Cog):
             finally:
                 gate.release()
 
-        async for plan in self.service.due_plans():
-            await gate.acquire()
-            sends.append(asyncio.create_task(one(plan)))
+        try:
+            async for plan in self.service.due_plans():
+                await gate.acquire()
+                sends.append(asyncio.create_task(one(plan)))
+        finally:
+            # Even if planning fails part-way, the posts already claimed finish before the next pass.
+            results = await asyncio.gather(*sends, return_exceptions=True)
         if sends:
             log.info("countdown: %d post(s) sent or tried", len(sends))
-        results = await asyncio.gather(*sends)
-        return sum(1 for ok in results if not ok)
+        for error in (r for r in results if isinstance(r, BaseException)):
+            log.error("countdown send failed unexpectedly", exc_info=error)
+        return sum(1 for ok in results if ok is not True)
 
     async def _send(self, plan: PostPlan) -> bool:
         # A deleted channel or missing permission known from the cache turns the schedule off without a request.
