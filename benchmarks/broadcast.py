@@ -25,7 +25,7 @@ from pathlib import Path
 from benchmarks.procstat import machine
 from bot.clock import ManualClock
 from bot.content.loader import load_catalog
-from tests.conftest import start_bot
+from tests.conftest import daily_countdown, start_bot
 from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +48,7 @@ async def main(count: int, forbidden_share: float) -> None:
         handle = await start_bot(fake, db_path, load_catalog(ROOT / "data"), clock=clock, ready_timeout=600)
         print(f"{count} servers on {len(fake.sessions)} shard(s), READY after {time.perf_counter() - started:.1f} s")
         for g, channel_id in zip(guilds, channels, strict=True):
-            await handle.services.countdown.set_channel(int(g["id"]), channel_id)
-            await handle.services.countdown.add_event(
-                int(g["id"]), 1, name="Watch party", date="2027-06-01", time=None, timezone=None
-            )
+            await daily_countdown(handle.services, int(g["id"]), channel_id)
         first = len(fake.requests)
         start = time.perf_counter()
         await clock.set(dt.datetime(2026, 11, 26, 9, 0, 1, tzinfo=dt.UTC))

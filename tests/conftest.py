@@ -107,6 +107,13 @@ async def running(fake: FakeDiscord, tmp_path: Path, catalog: Catalog) -> AsyncI
     await handle.stop()
 
 
+async def daily_countdown(services: Services, guild_id: int, channel_id: int) -> None:
+    """A daily countdown in ``channel_id`` with a dated server event ahead, so every day has a post
+    (with nothing dated to count down to, the bot posts only weekly)."""
+    await services.countdown.set_channel(guild_id, channel_id)
+    await services.countdown.add_event(guild_id, 1, name="Watch party", date="2027-06-01", time=None, timezone=None)
+
+
 async def settle() -> None:
     """Let the bot's tasks run a few turns (after a clock move or a send) before looking."""
     for _ in range(20):

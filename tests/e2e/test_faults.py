@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 
 import bot.ui.rest
-from tests.conftest import settle, start_bot
+from tests.conftest import daily_countdown, settle, start_bot
 from tests.fakediscord import builders as b
 from tests.fakediscord.server import button_ids
 
@@ -31,10 +31,7 @@ async def test_gateway_drops_resume_or_reidentify_and_game_and_schedule_carry_on
     game_channel, countdown_channel = fake.channel_ids(guild)
     handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
     try:
-        await handle.services.countdown.set_channel(int(guild["id"]), countdown_channel)
-        await handle.services.countdown.add_event(
-            int(guild["id"]), 1, name="Watch party", date="2027-06-01", time=None, timezone=None
-        )
+        await daily_countdown(handle.services, int(guild["id"]), countdown_channel)
         await fake.reply_to(await fake.slash("trivia start", guild, channel_id=game_channel, questions=1))
         await fake.wait_for("POST", rf"^/channels/{game_channel}/messages$")
 
@@ -107,10 +104,7 @@ async def test_countdown_post_that_hangs_is_retried_and_shown_once(fake, tmp_pat
     handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
     try:
         for guild in (slow, fine):
-            await handle.services.countdown.set_channel(int(guild["id"]), fake.channel_ids(guild)[0])
-            await handle.services.countdown.add_event(
-                int(guild["id"]), 1, name="Watch party", date="2027-06-01", time=None, timezone=None
-            )
+            await daily_countdown(handle.services, int(guild["id"]), fake.channel_ids(guild)[0])
         slow_channel, fine_channel = fake.channel_ids(slow)[0], fake.channel_ids(fine)[0]
         # Discord stores the slow post but answers after the bot has given up on it.
         fake.inject("POST", rf"^/channels/{slow_channel}/messages$", 200, delay=1.0)

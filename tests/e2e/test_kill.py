@@ -21,6 +21,7 @@ from bot.services import build_services
 from bot.services.countdown import post_nonce
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
+from tests.conftest import daily_countdown
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord import builders as b
 from tests.fakediscord.server import Interaction, button_ids
@@ -46,11 +47,10 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
 
 
 def _open_question(fake: FakeDiscord, channel_id: int) -> dict | None:
-    for message in reversed(list(fake.messages.values())):
-        if message["channel_id"] == str(channel_id) and message.get("components"):
-            buttons = [c for row in message["components"] for c in row["components"]]
-            return message if not any(c.get("disabled") for c in buttons) else None
-    return None
+    message = fake.latest_with_buttons(channel_id)
+    if message is None or any(c.get("disabled") for row in message["components"] for c in row["components"]):
+        return None
+    return message
 
 
 async def _click_along(fake, guild, channels, rng: random.Random, clicks: list[Interaction]) -> None:
@@ -151,11 +151,7 @@ async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, tmp_
     await migrate(db)
     services = build_services(db, catalog, ManualClock(day0), random.Random(1))
     for guild in guilds:
-        await services.countdown.set_channel(int(guild["id"]), fake.channel_ids(guild)[0])
-        # Something dated ahead, so every day has a post (with nothing dated the bot posts weekly).
-        await services.countdown.add_event(
-            int(guild["id"]), 1, name="Watch party", date="2027-06-01", time=None, timezone=None
-        )
+        await daily_countdown(services, int(guild["id"]), fake.channel_ids(guild)[0])
     await db.close()
 
     rng = random.Random(7)

@@ -562,8 +562,8 @@ class FakeDiscord:
             await session.ws.send_str(json.dumps(frame))
 
     def _session_for(self, data: dict[str, Any]) -> Session:
-        guild_id = data.get("guild_id") or (data.get("id") if "channels" in data else None)
-        if guild_id is None or not self.sessions:
+        guild_id = data.get("guild_id")
+        if guild_id is None:
             return self.sessions[0]
         count = next(iter(self.sessions.values())).shard[1]
         return self.sessions[(int(guild_id) >> 22) % count]
