@@ -23,8 +23,8 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.procstat import machine
-from bot.clock import ManualClock
 from bot.content.loader import load_catalog
+from tests.clocks import ManualClock
 from tests.conftest import daily_countdown, start_bot
 from tests.fakediscord import FakeDiscord
 

@@ -75,8 +75,7 @@ async def run_check(settings: Settings) -> int:
     try:
         services = build_services(db, catalog, SystemClock(), random.Random())
         bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
-        for extension in EXTENSIONS:
-            await bot.load_extension(extension)
+        await bot.load_features()
         commands = sorted(c.name for c in bot.tree.get_commands())
         for extension in EXTENSIONS:
             await bot.unload_extension(extension)

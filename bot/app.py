@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.services import Services
 from bot.settings import Settings
+from bot.ui.replies import undeclared
 from bot.ui.tree import BotTree
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,16 @@ class HeartstopperBot(commands.AutoShardedBot):
         self.started_monotonic = time.monotonic()
         self._sync_commands = sync_commands
 
-    async def setup_hook(self) -> None:
+    async def load_features(self) -> None:
+        """Load every cog; refuse a command that does not say who sees its answer."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        missing = undeclared(self.tree.walk_commands())
+        if missing:
+            raise RuntimeError("commands without @visibility(...): " + ", ".join(f"/{name}" for name in missing))
+
+    async def setup_hook(self) -> None:
+        await self.load_features()
         if self.settings.gateway_url and self.shard_count is None:
             # AutoShardedClient would take the gateway URL from GET /gateway/bot; with an override
             # we only want Discord's recommended shard count from it, and connect to ours.

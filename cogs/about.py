@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.app import HeartstopperBot
 from bot.ui.embeds import add_field, base_embed, footer
-from bot.ui.replies import send_public
+from bot.ui.replies import reply, visibility
 
 
 def _duration(seconds: float) -> str:
@@ -53,10 +53,11 @@ class AboutCog(commands.Cog):
     def __init__(self, bot: HeartstopperBot) -> None:
         self.bot = bot
 
+    @visibility("public")
     @app_commands.command(name="about")
     async def about(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """What this bot does, its version, uptime and latency."""
-        await send_public(interaction, embed=about_embed(self.bot))
+        await reply(interaction, embed=about_embed(self.bot))
 
 
 async def setup(bot: HeartstopperBot) -> None:

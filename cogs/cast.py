@@ -12,7 +12,7 @@ from bot.domain.models import CastGroup, CastMember, describe_source
 from bot.services.lookups import LookupService
 from bot.ui.embeds import FIELD_VALUE_LIMIT, SKY, add_field, base_embed, footer
 from bot.ui.paginator import send_pages
-from bot.ui.replies import send_public
+from bot.ui.replies import reply, visibility
 
 PAGE_BUDGET = 5000
 
@@ -83,6 +83,7 @@ class CastCog(commands.Cog):
     def __init__(self, lookups: LookupService) -> None:
         self.lookups = lookups
 
+    @visibility("public")
     @app_commands.command(name="cast")
     @app_commands.describe(name="An actor or character, e.g. Nick, Kit Connor or Olivia Colman")
     async def cast(self, interaction: discord.Interaction[HeartstopperBot], name: str | None = None) -> None:
@@ -92,7 +93,7 @@ class CastCog(commands.Cog):
             await send_pages(interaction, cast_pages(self.lookups.catalog.cast, horizon))
             return
         answer = await self.lookups.find_cast(name, interaction.guild_id)
-        await send_public(interaction, embed=cast_card(answer.member, answer.horizon))
+        await reply(interaction, embed=cast_card(answer.member, answer.horizon))
 
     @cast.autocomplete("name")
     async def cast_name_autocomplete(

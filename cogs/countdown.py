@@ -16,9 +16,10 @@ from bot.domain.countdown import Target
 from bot.domain.models import describe_source
 from bot.ratelimit import Pacer
 from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
+from bot.supervisor import Supervised
 from bot.ui.channels import channel_health
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
-from bot.ui.replies import send_public
+from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ IDLE_RECHECK = dt.timedelta(seconds=60)
 
 
 def _when(target: Target) -> str:
-    assert target.instant is not None  # noqa: S101
+    if target.instant is None:
+        return "no date yet"
     if target.has_time:
         return f"{format_dt(target.instant, 'F')} ({format_dt(target.instant, 'R')})"
     return f"{format_dt(target.instant, 'D')} ({format_dt(target.instant, 'R')})"
@@ -83,15 +85,14 @@ class CountdownCog(commands.Cog):
         self.bot = bot
         self.service = service
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._pacer = Pacer(BROADCAST_RATE)
+        self.scheduler = Supervised("countdown-scheduler", self._scheduler)
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(self._scheduler(), name="countdown-scheduler")
+        self.scheduler.start()
 
     async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self.scheduler.stop()
 
     @commands.Cog.listener("on_countdown_schedule_changed")
     async def wake(self, guild_id: int) -> None:
@@ -99,12 +100,13 @@ class CountdownCog(commands.Cog):
         self._wake.set()
 
     # --- the command -----------------------------------------------------------------------
+    @visibility("public")
     @app_commands.command(name="countdown")
     @app_commands.describe(release="A release or server event; default: the next one")
     async def countdown(self, interaction: discord.Interaction[HeartstopperBot], release: str | None = None) -> None:
         """How long until the next Heartstopper release (or the one you name)."""
         answer = await self.service.countdown(interaction.guild_id, release)
-        await send_public(interaction, embed=countdown_embed(answer))
+        await reply(interaction, embed=countdown_embed(answer))
 
     @countdown.autocomplete("release")
     async def release_autocomplete(
@@ -115,17 +117,22 @@ class CountdownCog(commands.Cog):
 
     # --- the scheduler ---------------------------------------------------------------------
     async def _scheduler(self) -> None:
+        """Post what is due, then sleep until the next due post (or a schedule change, or a minute).
+
+        Every step is inside the error handling: a failing database read delays the next pass,
+        it never ends the loop (and ``Supervised`` restarts the loop if something still escapes).
+        """
         await self.bot.wait_until_ready()
         clock = self.bot.services.clock
         while not self.bot.is_closed():
-            failures = 0
             try:
                 failures = await self.dispatch_due()
+                next_at = await self.service.next_due_at()
+                self.service.record_pass(clock.now())
             except Exception:
                 log.exception("countdown scheduler pass failed; retrying shortly")
-                failures = 1
+                failures, next_at = 1, None
             now = clock.now()
-            next_at = await self.service.next_due_at()
             deadline = min(next_at, now + IDLE_RECHECK) if next_at else now + IDLE_RECHECK
             deadline = max(deadline, now + (RETRY_AFTER_FAILURE if failures else dt.timedelta(seconds=1)))
             sleeper = asyncio.create_task(clock.sleep_until(deadline))

@@ -12,9 +12,10 @@ from bot.app import HeartstopperBot
 from bot.domain import spoilers
 from bot.domain.countdown import local_instant
 from bot.domain.models import Episode, Season, Special, describe_source
+from bot.errors import UserError
 from bot.services.lookups import LookupService
 from bot.ui.embeds import LEAF, add_field, base_embed, footer
-from bot.ui.replies import send_public
+from bot.ui.replies import reply, visibility
 
 
 def _timestamp(day: dt.date, style: str = "D") -> str:
@@ -66,6 +67,7 @@ class EpisodesCog(commands.Cog):
     def __init__(self, lookups: LookupService) -> None:
         self.lookups = lookups
 
+    @visibility("public")
     @app_commands.command(name="episodes")
     @app_commands.describe(season="Season number; default: the latest released season")
     async def episodes(
@@ -76,19 +78,21 @@ class EpisodesCog(commands.Cog):
         """A season's episodes in order, with their release date."""
         chosen = self.lookups.season(season)
         horizon = await self.lookups.horizon(interaction.guild_id)
-        await send_public(interaction, embed=season_embed(chosen, horizon))
+        await reply(interaction, embed=season_embed(chosen, horizon))
 
+    @visibility("public")
     @app_commands.command(name="episode")
     @app_commands.describe(which="S2E6, 2x06, 2 6 or a title like Kiss")
     async def episode(self, interaction: discord.Interaction[HeartstopperBot], which: str) -> None:
         """One episode: title, release date, director, writer and synopsis."""
         answer = await self.lookups.find_episode(which, interaction.guild_id)
-        if answer.special is not None:
+        if answer.episode is not None:
+            embed = episode_embed(answer.episode, answer.season, answer.horizon)
+        elif answer.special is not None:
             embed = special_embed(answer.special, answer.horizon)
         else:
-            assert answer.episode is not None  # noqa: S101
-            embed = episode_embed(answer.episode, answer.season, answer.horizon)
-        await send_public(interaction, embed=embed)
+            raise UserError("That episode could not be found.")
+        await reply(interaction, embed=embed)
 
     @episode.autocomplete("which")
     async def episode_autocomplete(

@@ -10,9 +10,9 @@ from discord.utils import format_dt
 from bot.app import HeartstopperBot
 from bot.services.countdown import MAX_EVENTS, CountdownService
 from bot.ui.autocomplete import zone_autocomplete
-from bot.ui.checks import moderator_only
+from bot.ui.checks import guild_id_of, moderator_only
 from bot.ui.embeds import PINK, base_embed, footer
-from bot.ui.replies import send_ephemeral, send_public
+from bot.ui.replies import reply, visibility
 
 
 @app_commands.guild_only()
@@ -22,6 +22,7 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
         self.service = service
         super().__init__()
 
+    @visibility("private")
     @app_commands.command(name="add")
     @app_commands.describe(
         name="What the event is called (up to 100 characters)",
@@ -39,12 +40,11 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
         timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         """Add a server event that /countdown and the daily post count down to (moderators)."""
-        assert interaction.guild_id is not None  # noqa: S101
         event = await self.service.add_event(
-            interaction.guild_id, interaction.user.id, name=name, date=date, time=time, timezone=timezone
+            guild_id_of(interaction), interaction.user.id, name=name, date=date, time=time, timezone=timezone
         )
         when = format_dt(event.starts_at, "F" if event.has_time else "D")
-        await send_ephemeral(
+        await reply(
             interaction,
             f"Added **{discord.utils.escape_markdown(event.name)}**: {when} ({format_dt(event.starts_at, 'R')}).",
         )
@@ -56,6 +56,7 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
     ) -> list[app_commands.Choice[str]]:
         return await zone_autocomplete(interaction, current)
 
+    @visibility("private")
     @app_commands.command(name="remove")
     @app_commands.describe(name="The event to remove")
     @moderator_only()
@@ -63,9 +64,8 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
         self, interaction: discord.Interaction[HeartstopperBot], name: app_commands.Range[str, 1, 200]
     ) -> None:
         """Remove a server event (moderators)."""
-        assert interaction.guild_id is not None  # noqa: S101
-        await self.service.remove_event(interaction.guild_id, name)
-        await send_ephemeral(interaction, f"Removed **{discord.utils.escape_markdown(' '.join(name.split()))}**.")
+        await self.service.remove_event(guild_id_of(interaction), name)
+        await reply(interaction, f"Removed **{discord.utils.escape_markdown(' '.join(name.split()))}**.")
 
     @remove.autocomplete("name")
     async def remove_name(
@@ -79,11 +79,11 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
             app_commands.Choice(name=e.name[:100], value=e.name[:100]) for e in events if needle in e.name.casefold()
         ][:25]
 
+    @visibility("public")
     @app_commands.command(name="list")
     async def list_events(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """This server's events, soonest first."""
-        assert interaction.guild_id is not None  # noqa: S101
-        events = await self.service.list_events(interaction.guild_id)
+        events = await self.service.list_events(guild_id_of(interaction))
         if not events:
             lines = "No events yet. A moderator can add one with `/event add`."
         else:
@@ -93,7 +93,7 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
                 for e in events
             )
         embed = footer(base_embed("📅 Server events", lines, colour=PINK), f"{len(events)}/{MAX_EVENTS} events")
-        await send_public(interaction, embed=embed)
+        await reply(interaction, embed=embed)
 
 
 async def setup(bot: HeartstopperBot) -> None:

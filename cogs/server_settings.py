@@ -17,7 +17,7 @@ from bot.ui.autocomplete import zone_autocomplete
 from bot.ui.channels import channel_health
 from bot.ui.checks import moderator_only
 from bot.ui.embeds import MINT, add_field, base_embed, footer
-from bot.ui.replies import send_ephemeral
+from bot.ui.replies import reply, visibility
 
 
 @app_commands.guild_only()
@@ -33,6 +33,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             raise UserError("Settings only work inside a server.")
         return interaction.guild_id
 
+    @visibility("private")
     @app_commands.command(name="show")
     @moderator_only()
     async def show(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
@@ -67,8 +68,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             where = "Any channel"
         add_field(embed, "Trivia", f"{seconds} seconds per question\nWhere: {where}")
         footer(embed, "Change a setting with the /settings commands.")
-        await send_ephemeral(interaction, embed=embed)
+        await reply(interaction, embed=embed)
 
+    @visibility("private")
     @app_commands.command(name="countdown-channel")
     @app_commands.describe(channel="The text channel for the daily countdown post")
     @moderator_only()
@@ -86,13 +88,14 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             )
         view = await self.services.countdown.set_channel(guild_id, channel.id)
         when = format_dt(view.next_post_at, "F") if view.next_post_at else "—"
-        await send_ephemeral(
+        await reply(
             interaction,
             f"Daily countdown goes to <#{channel.id}> at {view.time} {view.timezone}. First post: {when}. "
             "Change the time with `/settings countdown-time`.",
         )
         self.bot.dispatch("countdown_schedule_changed", guild_id)
 
+    @visibility("private")
     @app_commands.command(name="countdown-time")
     @app_commands.describe(time="24-hour HH:MM, like 18:30", timezone="IANA time zone, like Europe/London")
     @moderator_only()
@@ -109,7 +112,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             tail = f"Next post: {format_dt(view.next_post_at, 'F')}."
         else:
             tail = "Now pick a channel with `/settings countdown-channel`."
-        await send_ephemeral(interaction, f"Daily countdown time: {view.time} {view.timezone}. {tail}")
+        await reply(interaction, f"Daily countdown time: {view.time} {view.timezone}. {tail}")
         self.bot.dispatch("countdown_schedule_changed", guild_id)
 
     @countdown_time.autocomplete("timezone")
@@ -118,15 +121,17 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> list[app_commands.Choice[str]]:
         return await zone_autocomplete(interaction, current)
 
+    @visibility("private")
     @app_commands.command(name="countdown-off")
     @moderator_only()
     async def countdown_off(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Stop the daily countdown post."""
         guild_id = self._guild(interaction)
         await self.services.countdown.turn_off(guild_id, "a moderator turned it off")
-        await send_ephemeral(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
+        await reply(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
         self.bot.dispatch("countdown_schedule_changed", guild_id)
 
+    @visibility("private")
     @app_commands.command(name="spoilers")
     @app_commands.describe(season="The newest season this server has watched")
     @moderator_only()
@@ -136,11 +141,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         """Set how far into the story this server may be spoiled."""
         guild_id = self._guild(interaction)
         chosen = await self.services.settings.set_spoiler_season(guild_id, season)
-        await send_ephemeral(
+        await reply(
             interaction,
             f"Spoiler horizon: Season {chosen}. Later details are ||hidden|| in lookups and left out of trivia.",
         )
 
+    @visibility("private")
     @app_commands.command(name="trivia-seconds")
     @app_commands.describe(seconds="Seconds per question, 5 to 120")
     @moderator_only()
@@ -149,8 +155,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         """How long each trivia question stays open."""
         chosen = await self.services.settings.set_trivia_seconds(self._guild(interaction), seconds)
-        await send_ephemeral(interaction, f"Trivia questions now stay open for {chosen} seconds.")
+        await reply(interaction, f"Trivia questions now stay open for {chosen} seconds.")
 
+    @visibility("private")
     @app_commands.command(name="trivia-channels")
     @app_commands.describe(
         action="Allow or disallow a channel, or let trivia run anywhere",
@@ -167,13 +174,13 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         guild_id = self._guild(interaction)
         if action == "anywhere":
             await self.services.settings.allow_trivia_anywhere(guild_id)
-            await send_ephemeral(interaction, "Trivia may now run in any channel.")
+            await reply(interaction, "Trivia may now run in any channel.")
             return
         if channel is None:
             raise UserError(f"Pick the channel to {action} with the `channel` option.")
         allowed = await self.services.settings.allow_trivia_channel(guild_id, channel.id, action == "allow")
         where = ", ".join(f"<#{c}>" for c in allowed) or "any channel"
-        await send_ephemeral(interaction, f"Trivia may run in: {where}.")
+        await reply(interaction, f"Trivia may run in: {where}.")
 
 
 async def setup(bot: HeartstopperBot) -> None:

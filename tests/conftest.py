@@ -13,13 +13,14 @@ import discord
 import pytest
 
 from bot.app import HeartstopperBot, apply_endpoints
-from bot.clock import Clock, ManualClock, SystemClock
+from bot.clock import Clock, SystemClock
 from bot.content.loader import load_catalog
 from bot.domain.models import Catalog
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
+from tests.clocks import ManualClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.spec import check_all
 

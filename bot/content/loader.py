@@ -170,17 +170,23 @@ def load_episodes(path: Path, label: str) -> tuple[tuple[Season, ...], tuple[Spe
                 title = enode.text("title", max_len=100)
                 synopsis = enode.text("synopsis", required=False, max_len=400)
                 ep_sources = enode.sources() if synopsis or enode.has("sources") else ()
-                if None in (number, release, director, writer, ep_no, title):
+                if (
+                    number is None
+                    or release is None
+                    or director is None
+                    or writer is None
+                    or ep_no is None
+                    or title is None
+                ):
                     continue
-                assert number is not None and release is not None and ep_no is not None  # noqa: S101
                 episodes.append(
                     Episode(
                         season=number,
                         number=ep_no,
-                        title=str(title),
+                        title=title,
                         release_date=release,
-                        director=str(director),
-                        writer=str(writer),
+                        director=director,
+                        writer=writer,
                         synopsis=synopsis,
                         sources=ep_sources or sources,
                     )
@@ -194,16 +200,17 @@ def load_episodes(path: Path, label: str) -> tuple[tuple[Season, ...], tuple[Spe
                     "episode numbers have gaps",
                     "expected 1, 2, 3, … in order",
                 )
-            if None in (number, release, director, writer, adapts) or not sources:
+            if number is None or release is None or director is None or writer is None or adapts is None:
                 continue
-            assert number is not None and release is not None  # noqa: S101
+            if not sources:
+                continue
             seasons.append(
                 Season(
                     number=number,
                     release_date=release,
-                    director=str(director),
-                    writer=str(writer),
-                    adapts=str(adapts),
+                    director=director,
+                    writer=writer,
+                    adapts=adapts,
                     sources=sources,
                     episodes=tuple(sorted(episodes, key=lambda e: e.number)),
                 )

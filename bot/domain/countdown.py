@@ -32,9 +32,18 @@ class Target:
     aliases: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
-    @property
-    def is_dated(self) -> bool:
-        return self.instant is not None
+
+@dataclass(frozen=True, slots=True)
+class ServerEvent:
+    """A server's own countdown target, added by a moderator with ``/event add``."""
+
+    guild_id: int
+    name: str
+    name_key: str
+    starts_at: dt.datetime
+    has_time: bool
+    timezone: str
+    created_by: int
 
 
 def local_instant(date: dt.date, time: dt.time | None, zone: str) -> dt.datetime:

@@ -116,10 +116,6 @@ class Release:
     aliases: tuple[str, ...]
     sources: tuple[str, ...]
 
-    @property
-    def is_dated(self) -> bool:
-        return self.date is not None
-
 
 @dataclass(frozen=True, slots=True)
 class TriviaQuestion:

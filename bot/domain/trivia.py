@@ -21,6 +21,7 @@ MAX_SPEED_BONUS = 5
 LETTERS = "ABCD"
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 5, 120, 20
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 1, 20, 10
+PAUSE_BETWEEN_QUESTIONS = dt.timedelta(seconds=4)
 
 
 class AlreadyAnswered(UserError):
@@ -90,24 +91,80 @@ class Standing:
     correct: int
 
 
-def standings(results: Iterable[QuestionResult]) -> list[Standing]:
-    """Points, then right answers, decide the order; equal on both share a rank (1, 1, 3).
+def tie_order(user_id: int, points: int, correct: int) -> tuple[int, int, int]:
+    """The one ranking rule: more points, then more right answers, then the lower user id.
 
-    Members with equal rank are listed by user id, so the order never flickers between views.
+    A lower Discord id is an older account (ids grow with time), which is what the leaderboard
+    footer tells members; the leaderboard's SQL orders by the same three keys.
     """
+    return (-points, -correct, user_id)
+
+
+def rank_totals(totals: Iterable[tuple[int, int, int]]) -> list[Standing]:
+    """(user id, points, right answers) ranked by ``tie_order``; equal on both share a rank (1, 1, 3)."""
+    table: list[Standing] = []
+    for position, (uid, points, correct) in enumerate(sorted(totals, key=lambda t: tie_order(*t)), start=1):
+        previous = table[-1] if table else None
+        same = previous is not None and previous.points == points and previous.correct == correct
+        table.append(Standing(previous.rank if previous is not None and same else position, uid, points, correct))
+    return table
+
+
+def standings(results: Iterable[QuestionResult]) -> list[Standing]:
+    """Final standings of a game from its revealed questions (see ``rank_totals``)."""
     points: dict[int, int] = {}
     correct: dict[int, int] = {}
     for result in results:
         for answer in result.answers:
             points[answer.user_id] = points.get(answer.user_id, 0) + answer.points
             correct[answer.user_id] = correct.get(answer.user_id, 0) + int(answer.correct)
-    order = sorted(points, key=lambda uid: (-points[uid], -correct[uid], uid))
-    table: list[Standing] = []
-    for position, uid in enumerate(order, start=1):
-        previous = table[-1] if table else None
-        same = previous and previous.points == points[uid] and previous.correct == correct[uid]
-        table.append(Standing(previous.rank if same and previous else position, uid, points[uid], correct[uid]))
-    return table
+    return rank_totals((uid, points[uid], correct[uid]) for uid in points)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerScore:
+    """One member's totals on one server."""
+
+    user_id: int
+    points: int
+    answered: int
+    correct: int
+    games: int
+    wins: int
+    best_streak: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RankedScore:
+    """A member's totals and their 1-based place on the server's leaderboard."""
+
+    rank: int
+    score: PlayerScore
+
+
+@dataclass(frozen=True, slots=True)
+class GameRecord:
+    """A game as stored: what start-up needs to close one a crash left running."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    pack_id: str
+    total_questions: int
+    revealed: int
+    current_message_id: int | None
+    current_number: int
+    status: str
+
+    @property
+    def message_shows_open_question(self) -> bool:
+        """True when the last recorded message is a question that was never revealed."""
+        return self.current_message_id is not None and self.current_number > self.revealed
 
 
 def pick_questions(
@@ -140,7 +197,6 @@ class TriviaGame:
     results: list[QuestionResult] = field(default_factory=list)
     current: AskedQuestion | None = None
     _answers: dict[int, Answer] = field(default_factory=dict)
-    stopped: bool = False
 
     @property
     def total(self) -> int:
@@ -152,7 +208,7 @@ class TriviaGame:
 
     @property
     def has_next(self) -> bool:
-        return not self.stopped and self.current is None and len(self.results) < self.total
+        return self.current is None and len(self.results) < self.total
 
     def open_next(self) -> AskedQuestion:
         if not self.has_next:
@@ -200,9 +256,6 @@ class TriviaGame:
         self.current = None
         self._answers = {}
         return result
-
-    def stop(self) -> None:
-        self.stopped = True
 
     def discard_current(self) -> AskedQuestion | None:
         """Drop the open question unscored (the game was stopped before it closed)."""

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain import countdown as cd
 from bot.domain import lookup, schedule
-from bot.domain.countdown import Milestone, Target, TimeLeft
+from bot.domain.countdown import Milestone, ServerEvent, Target, TimeLeft
+from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import Catalog
 from bot.domain.text import quote_user_text
@@ -22,9 +23,8 @@ from bot.storage.countdown import (
     CountdownPostRepository,
     EventRepository,
     PostState,
-    ServerEvent,
 )
-from bot.storage.guild_config import GuildConfig, GuildConfigRepository
+from bot.storage.guild_config import GuildConfigRepository
 
 MAX_EVENTS = 25
 MAX_EVENT_NAME = 100
@@ -95,6 +95,10 @@ class CountdownService:
         self._posts = posts
         self._clock = clock
         self.grace = grace
+        self.last_pass_at: dt.datetime | None = None  # when the scheduler last finished a pass
+
+    def record_pass(self, at: dt.datetime) -> None:
+        self.last_pass_at = at
 
     # --- targets ------------------------------------------------------------------------------
     async def targets(self, guild_id: int | None) -> list[Target]:
@@ -185,7 +189,10 @@ class CountdownService:
 
     # --- schedule settings --------------------------------------------------------------------
     async def view(self, guild_id: int) -> ScheduleView:
-        config = await self._config.get(guild_id)
+        return self._view(await self._config.get(guild_id))
+
+    @staticmethod
+    def _view(config: GuildConfig) -> ScheduleView:
         return ScheduleView(
             config,
             config.countdown_timezone or "UTC",
@@ -195,25 +202,30 @@ class CountdownService:
 
     async def set_channel(self, guild_id: int, channel_id: int) -> ScheduleView:
         """Choose the channel; the first post waits for the next occurrence of the post time."""
-        config = await self._config.get(guild_id)
-        time = config.countdown_time or DEFAULT_POST_TIME
-        zone = config.countdown_timezone or "UTC"
-        await self._save(guild_id, channel_id, time, zone)
-        return await self.view(guild_id)
+        now = self._clock.now()
+
+        def change(current: GuildConfig) -> dict[str, object]:
+            columns: dict[str, object] = {"countdown_channel_id": channel_id}
+            if current.countdown_time is None:
+                columns["countdown_time"] = DEFAULT_POST_TIME
+            if current.countdown_timezone is None:
+                columns["countdown_timezone"] = "UTC"
+            time = current.countdown_time or DEFAULT_POST_TIME
+            zone = current.countdown_timezone or "UTC"
+            return columns | _schedule(channel_id, time, zone, now)
+
+        return self._view(await self._config.update(guild_id, change, now))
 
     async def set_time(self, guild_id: int, time: str, timezone: str) -> ScheduleView:
-        clock_time = schedule.parse_hhmm(time)
-        zone = schedule.parse_zone(timezone)
-        config = await self._config.get(guild_id)
-        await self._save(guild_id, config.countdown_channel_id, clock_time.strftime("%H:%M"), zone.key)
-        return await self.view(guild_id)
-
-    async def _save(self, guild_id: int, channel_id: int | None, time: str, zone: str) -> None:
+        clock_time = schedule.parse_hhmm(time).strftime("%H:%M")
+        zone = schedule.parse_zone(timezone).key
         now = self._clock.now()
-        next_at = schedule.next_occurrence(schedule.parse_hhmm(time), ZoneInfo(zone), now) if channel_id else None
-        await self._config.set_countdown(
-            guild_id, channel_id=channel_id, time=time, timezone=zone, next_post_at=next_at, now=now
-        )
+
+        def change(current: GuildConfig) -> dict[str, object]:
+            columns: dict[str, object] = {"countdown_time": clock_time, "countdown_timezone": zone}
+            return columns | _schedule(current.countdown_channel_id, clock_time, zone, now)
+
+        return self._view(await self._config.update(guild_id, change, now))
 
     async def turn_off(self, guild_id: int, reason: str | None = None) -> None:
         await self._config.disable_countdown(guild_id, reason, self._clock.now())
@@ -230,22 +242,19 @@ class CountdownService:
         after: tuple[dt.datetime, int] | None = None
         while True:
             page = await self._config.due_countdowns(now, limit, after)
-            for config in page:
-                plan = await self._plan(config, now)
+            for due in page:
+                plan = await self._plan(due, now)
                 if plan is not None:
                     yield plan
             if len(page) < limit:
                 return
-            last = page[-1]
-            assert last.countdown_next_post_at is not None  # noqa: S101 - due rows have a due time
-            after = (last.countdown_next_post_at, last.guild_id)
+            after = (page[-1].due_at, page[-1].guild_id)
 
-    async def _plan(self, config: GuildConfig, now: dt.datetime) -> PostPlan | None:
-        assert config.countdown_next_post_at and config.countdown_time and config.countdown_channel_id  # noqa: S101
-        zone = ZoneInfo(config.countdown_timezone or "UTC")
-        due = config.countdown_next_post_at
+    async def _plan(self, config: DueSchedule, now: dt.datetime) -> PostPlan | None:
+        zone = ZoneInfo(config.timezone)
+        due = config.due_at
         decision = schedule.decide(due, now, zone, self.grace)
-        next_at = schedule.next_occurrence(schedule.parse_hhmm(config.countdown_time), zone, max(now, due))
+        next_at = schedule.next_occurrence(schedule.parse_hhmm(config.time), zone, max(now, due))
         day = decision.local_date or schedule.local_day(due, zone)
         if decision.action is schedule.Action.SKIP:
             await self._posts.skip(config.guild_id, day, next_post_at=next_at, now=now)
@@ -253,7 +262,7 @@ class CountdownService:
         targets = await self.targets(config.guild_id)
         ahead = cd.upcoming(targets, now)
         undated = tuple(cd.undated(targets))
-        if not ahead and not schedule.no_date_post_due(config.countdown_last_nodate_post, day):
+        if not ahead and not schedule.no_date_post_due(config.last_nodate_post, day):
             await self._posts.skip(config.guild_id, day, next_post_at=next_at, now=now)
             return None
         state = await self._posts.claim(config.guild_id, day, post_nonce(config.guild_id, day), now)
@@ -270,7 +279,7 @@ class CountdownService:
         )
         return PostPlan(
             guild_id=config.guild_id,
-            channel_id=config.countdown_channel_id,
+            channel_id=config.channel_id,
             local_date=day,
             nonce=post_nonce(config.guild_id, day),
             late=decision.action is schedule.Action.POST_LATE,
@@ -295,6 +304,16 @@ class CountdownService:
 
     async def sent_count(self, guild_id: int) -> int:
         return await self._posts.sent_count(guild_id)
+
+
+def _schedule(channel_id: int | None, time: str, zone: str, now: dt.datetime) -> dict[str, object]:
+    """The derived schedule columns: the next post (only with a channel) and whether it is on."""
+    next_at = schedule.next_occurrence(schedule.parse_hhmm(time), ZoneInfo(zone), now) if channel_id else None
+    return {
+        "countdown_next_post_at": next_at,
+        "countdown_enabled": next_at is not None,
+        "countdown_disabled_reason": None,
+    }
 
 
 def parse_date(text: str) -> dt.date:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from dataclasses import dataclass
 from enum import Enum
 
-from bot.storage.database import Database
+from bot.domain.countdown import ServerEvent
+from bot.storage.database import Queryable
 
 
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
-
-
-@dataclass(frozen=True, slots=True)
-class ServerEvent:
-    guild_id: int
-    name: str
-    name_key: str
-    starts_at: dt.datetime
-    has_time: bool
-    timezone: str
-    created_by: int
 
 
 class AddResult(Enum):
@@ -32,7 +20,7 @@ class AddResult(Enum):
 
 
 class EventRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Queryable) -> None:
         self._db = db
 
     async def add(self, event: ServerEvent, *, max_events: int, now: dt.datetime) -> AddResult:
@@ -41,22 +29,21 @@ class EventRepository:
             count = await tx.fetch_value("SELECT COUNT(*) FROM server_events WHERE guild_id = ?", (event.guild_id,))
             if int(count) >= max_events:
                 return AddResult.FULL
-            try:
-                await tx.execute(
-                    "INSERT INTO server_events (guild_id, name_key, name, starts_at, has_time, timezone, "
-                    "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        event.guild_id,
-                        event.name_key,
-                        event.name,
-                        _iso(event.starts_at),
-                        int(event.has_time),
-                        event.timezone,
-                        event.created_by,
-                        _iso(now),
-                    ),
-                )
-            except sqlite3.IntegrityError:
+            added = await tx.execute(
+                "INSERT INTO server_events (guild_id, name_key, name, starts_at, has_time, timezone, "
+                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    event.guild_id,
+                    event.name_key,
+                    event.name,
+                    _iso(event.starts_at),
+                    int(event.has_time),
+                    event.timezone,
+                    event.created_by,
+                    _iso(now),
+                ),
+            )
+            if not added:
                 return AddResult.DUPLICATE
         return AddResult.ADDED
 
@@ -97,7 +84,7 @@ class PostState(Enum):
 class CountdownPostRepository:
     """The ledger that makes a second post for the same server and local day impossible."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Queryable) -> None:
         self._db = db
 
     async def claim(self, guild_id: int, local_date: dt.date, nonce: str, now: dt.datetime) -> PostState:

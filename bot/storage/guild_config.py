@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.domain.guild import DueSchedule, GuildConfig
+from bot.storage.database import Queryable
 
 _COLUMNS = (
     "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
@@ -22,21 +24,6 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def _parse(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
-
-
-@dataclass(frozen=True, slots=True)
-class GuildConfig:
-    guild_id: int
-    spoiler_season: int | None = None
-    countdown_channel_id: int | None = None
-    countdown_time: str | None = None
-    countdown_timezone: str | None = None
-    countdown_enabled: bool = False
-    countdown_next_post_at: dt.datetime | None = None
-    countdown_disabled_reason: str | None = None
-    countdown_last_nodate_post: dt.date | None = None
-    trivia_seconds: int | None = None
-    trivia_channel_ids: tuple[int, ...] = ()
 
 
 def _config(row: aiosqlite.Row, trivia_channel_ids: tuple[int, ...]) -> GuildConfig:
@@ -58,7 +45,7 @@ def _config(row: aiosqlite.Row, trivia_channel_ids: tuple[int, ...]) -> GuildCon
 
 
 class GuildConfigRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Queryable) -> None:
         self._db = db
 
     async def get(self, guild_id: int) -> GuildConfig:
@@ -89,30 +76,22 @@ class GuildConfigRepository:
     async def set_trivia_seconds(self, guild_id: int, seconds: int, now: dt.datetime) -> None:
         await self._upsert(guild_id, {"trivia_seconds": seconds}, now)
 
-    async def set_countdown(
-        self,
-        guild_id: int,
-        *,
-        channel_id: int | None,
-        time: str | None,
-        timezone: str | None,
-        next_post_at: dt.datetime | None,
-        now: dt.datetime,
-    ) -> None:
-        """Store the schedule as a whole; enabled only when it is complete (channel + time)."""
-        enabled = channel_id is not None and time is not None and next_post_at is not None
-        await self._upsert(
-            guild_id,
-            {
-                "countdown_channel_id": channel_id,
-                "countdown_time": time,
-                "countdown_timezone": timezone,
-                "countdown_next_post_at": _iso(next_post_at),
-                "countdown_enabled": int(enabled),
-                "countdown_disabled_reason": None,
-            },
-            now,
-        )
+    async def update(
+        self, guild_id: int, change: Callable[[GuildConfig], Mapping[str, object]], now: dt.datetime
+    ) -> GuildConfig:
+        """Read, decide and write in one transaction; returns the settings as stored.
+
+        ``change`` gets the current settings and returns only the fields to change (by their
+        ``GuildConfig`` names), so two moderators changing different settings at once both land.
+        """
+        async with self._db.transaction() as tx:
+            repo = GuildConfigRepository(tx)
+            current = await repo.get(guild_id)
+            columns = dict(change(current))
+            if columns:
+                stored = {k: _iso(v) if isinstance(v, dt.datetime) else v for k, v in columns.items()}
+                await repo._upsert(guild_id, stored, now)
+            return dataclasses.replace(current, **columns)
 
     async def disable_countdown(self, guild_id: int, reason: str | None, now: dt.datetime) -> None:
         await self._upsert(
@@ -127,21 +106,33 @@ class GuildConfigRepository:
 
     async def due_countdowns(
         self, now: dt.datetime, limit: int = 500, after: tuple[dt.datetime, int] | None = None
-    ) -> list[GuildConfig]:
+    ) -> list[DueSchedule]:
         """One page of schedules due at ``now``, in (due time, server) order, after the page ``after`` ended.
 
-        The schedule's fields only (trivia channels are not loaded), one query per page: a
-        broadcast to thousands of servers must not cost queries per server. Keyset paging means
-        a pass sees each server once even while earlier pages are still being sent.
+        One query per page: a broadcast to thousands of servers must not cost queries per
+        server. Keyset paging means a pass sees each server once even while earlier pages are
+        still being sent.
         """
         last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
         rows = await self._db.fetch_all(
-            f"SELECT {_COLUMNS} FROM guild_config WHERE countdown_enabled = 1 "  # noqa: S608 - constant column list
+            "SELECT guild_id, countdown_channel_id, countdown_time, countdown_timezone, countdown_next_post_at, "
+            "countdown_last_nodate_post FROM guild_config WHERE countdown_enabled = 1 "
             "AND countdown_next_post_at <= ? AND (countdown_next_post_at, guild_id) > (?, ?) "
+            "AND countdown_channel_id IS NOT NULL AND countdown_time IS NOT NULL "
             "ORDER BY countdown_next_post_at, guild_id LIMIT ?",
             (_iso(now), last_at, last_guild, limit),
         )
-        return [_config(row, ()) for row in rows]
+        return [
+            DueSchedule(
+                guild_id=int(row[0]),
+                channel_id=int(row[1]),
+                time=row[2],
+                timezone=row[3] or "UTC",
+                due_at=dt.datetime.fromisoformat(row[4]),
+                last_nodate_post=dt.date.fromisoformat(row[5]) if row[5] else None,
+            )
+            for row in rows
+        ]
 
     async def next_due_at(self) -> dt.datetime | None:
         value = await self._db.fetch_value(

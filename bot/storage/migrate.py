@@ -73,6 +73,5 @@ async def migrate(db: Database, folder: Path = MIGRATIONS_DIR) -> tuple[int, int
         try:
             await db.run_script(script)
         except Exception as exc:
-            await db.rollback_if_open()
             raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
     return before, target

@@ -8,57 +8,14 @@ same question twice impossible, so a retry or a restart can never count points t
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from bot.storage.database import Database
+from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore
+from bot.storage.database import Queryable, Row
 
 
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
-    user_id: int
-    option: int
-    correct: bool
-    points: int
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    user_id: int
-    points: int
-    answered: int
-    correct: int
-    games: int
-    wins: int
-    best_streak: int
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class GameRow:
-    id: int
-    guild_id: int
-    channel_id: int
-    starter_id: int
-    pack_id: str
-    total_questions: int
-    revealed: int
-    current_message_id: int | None
-    current_number: int
-    status: str
-
-    @property
-    def message_shows_open_question(self) -> bool:
-        """True when the last recorded message is a question that was never revealed."""
-        return self.current_message_id is not None and self.current_number > self.revealed
 
 
 _SCORE_COLUMNS = "user_id, points, answered, correct, games, wins, best_streak"
@@ -68,12 +25,12 @@ _GAME_COLUMNS = (
 )
 
 
-def _score(row: sqlite3.Row) -> ScoreRow:
-    return ScoreRow(*(int(row[i]) for i in range(7)))
+def _score(row: Row) -> PlayerScore:
+    return PlayerScore(*(int(row[i]) for i in range(7)))
 
 
-def _game(row: sqlite3.Row) -> GameRow:
-    return GameRow(
+def _game(row: Row) -> GameRecord:
+    return GameRecord(
         int(row["id"]),
         int(row["guild_id"]),
         int(row["channel_id"]),
@@ -88,7 +45,7 @@ def _game(row: sqlite3.Row) -> GameRow:
 
 
 class TriviaRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Queryable) -> None:
         self._db = db
 
     # --- games --------------------------------------------------------------------------------
@@ -117,18 +74,17 @@ class TriviaRepository:
         pack_id: str,
         number: int,
         question_id: str,
-        answers: Sequence[AnswerRow],
+        answers: Sequence[Answer],
         now: dt.datetime,
     ) -> bool:
         """Persist one revealed question and its points in one transaction; False if already recorded."""
         async with self._db.transaction() as tx:
-            try:
-                await tx.execute(
-                    "INSERT INTO trivia_questions_revealed (game_id, number, question_id, revealed_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (game_id, number, question_id, _iso(now)),
-                )
-            except sqlite3.IntegrityError:
+            recorded = await tx.execute(
+                "INSERT INTO trivia_questions_revealed (game_id, number, question_id, revealed_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (game_id, number, question_id, _iso(now)),
+            )
+            if not recorded:
                 return False
             await tx.execute_many(
                 "INSERT INTO trivia_answers (game_id, number, user_id, option, correct, points) "
@@ -175,11 +131,11 @@ class TriviaRepository:
             )
         return True
 
-    async def running_games(self) -> list[GameRow]:
+    async def running_games(self) -> list[GameRecord]:
         rows = await self._db.fetch_all(f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE status = 'running'")  # noqa: S608
         return [_game(r) for r in rows]
 
-    async def game(self, game_id: int) -> GameRow | None:
+    async def game(self, game_id: int) -> GameRecord | None:
         row = await self._db.fetch_one(f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE id = ?", (game_id,))  # noqa: S608
         return None if row is None else _game(row)
 
@@ -203,7 +159,7 @@ class TriviaRepository:
             await tx.execute("DELETE FROM trivia_seen WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id))
 
     # --- scores -------------------------------------------------------------------------------
-    async def leaderboard(self, guild_id: int, limit: int = 10) -> list[ScoreRow]:
+    async def leaderboard(self, guild_id: int, limit: int = 10) -> list[PlayerScore]:
         rows = await self._db.fetch_all(
             f"SELECT {_SCORE_COLUMNS} FROM trivia_scores WHERE guild_id = ? AND answered > 0 "  # noqa: S608
             "ORDER BY points DESC, correct DESC, user_id LIMIT ?",
@@ -211,14 +167,14 @@ class TriviaRepository:
         )
         return [_score(r) for r in rows]
 
-    async def stats(self, guild_id: int, user_id: int) -> ScoreRow | None:
+    async def stats(self, guild_id: int, user_id: int) -> PlayerScore | None:
         row = await self._db.fetch_one(
             f"SELECT {_SCORE_COLUMNS} FROM trivia_scores WHERE guild_id = ? AND user_id = ?",  # noqa: S608
             (guild_id, user_id),
         )
         return None if row is None else _score(row)
 
-    async def rank(self, guild_id: int, user_id: int) -> tuple[int, ScoreRow] | None:
+    async def rank(self, guild_id: int, user_id: int) -> RankedScore | None:
         """1-based position in the leaderboard order, counted with the same index."""
         me = await self.stats(guild_id, user_id)
         if me is None or me.answered == 0:
@@ -235,7 +191,7 @@ class TriviaRepository:
             "        WHERE guild_id = ?1 AND answered > 0 AND points = ?2 AND correct = ?3 AND user_id < ?4)",
             (guild_id, me.points, me.correct, user_id),
         )
-        return int(ahead) + 1, me
+        return RankedScore(int(ahead) + 1, me)
 
     async def player_count(self, guild_id: int) -> int:
         return int(

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.errors import UserError
+
 T = TypeVar("T")
 
 MODERATOR_PERMISSION = "Manage Server"
@@ -24,3 +26,16 @@ def moderator_only() -> Callable[[T], T]:
 
 def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     return bool(interaction.guild and interaction.permissions.manage_guild)
+
+
+def guild_id_of(interaction: discord.Interaction[Any]) -> int:
+    """The server a command runs in; commands that need one are ``guild_only``, this is the guard."""
+    if interaction.guild_id is None:
+        raise UserError("This command only works in a server.")
+    return interaction.guild_id
+
+
+def channel_id_of(interaction: discord.Interaction[Any]) -> int:
+    if interaction.channel_id is None:
+        raise UserError("This command only works in a channel.")
+    return interaction.channel_id

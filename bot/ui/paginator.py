@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from bot.ui.replies import send_ephemeral
+from bot.ui.replies import reply
 
 
 class Paginator(discord.ui.View):
@@ -15,7 +15,7 @@ class Paginator(discord.ui.View):
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
-        self.message: discord.InteractionMessage | None = None
+        self.message: discord.Message | None = None
         self._sync()
 
     def _sync(self) -> None:
@@ -25,7 +25,7 @@ class Paginator(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.owner_id:
-            await send_ephemeral(interaction, "These buttons belong to whoever ran the command. Run it yourself!")
+            await reply(interaction, "These buttons belong to whoever ran the command. Run it yourself!", private=True)
             return False
         return True
 
@@ -57,10 +57,9 @@ class Paginator(discord.ui.View):
 
 
 async def send_pages(interaction: discord.Interaction[Any], pages: list[discord.Embed]) -> None:
-    """One embed as-is; several with page buttons bound to the caller."""
+    """One embed as-is; several with page buttons bound to the caller (through the one reply path)."""
     if len(pages) == 1:
-        await interaction.response.send_message(embed=pages[0])
+        await reply(interaction, embed=pages[0])
         return
     view = Paginator(pages, interaction.user.id)
-    await interaction.response.send_message(embed=pages[0], view=view)
-    view.message = await interaction.original_response()
+    view.message = await reply(interaction, embed=pages[0], view=view)

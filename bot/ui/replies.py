@@ -1,32 +1,78 @@
-"""Every reply goes through here, so an interaction is answered exactly once, the right way."""
+"""Every reply, page and follow-up goes through ``reply``: answered once, seen by whom the command says.
+
+Each slash command declares who sees its answer with ``@visibility("public")`` or
+``@visibility("private")`` (stored in the command's ``extras``); the bot refuses to start with a
+command that does not. The declaration decides the visibility of the automatic "thinking…"
+deferral of a slow command as well as of the answer, because Discord fixes it at the deferral:
+the first follow-up after a deferral *replaces* the "thinking…" message and keeps its
+visibility. An answer that must be private after a public deferral (an error from a public
+command) first removes the public "thinking…" message, so it never shows in the channel.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar
 
 import discord
+from discord import app_commands
 
 from bot.ui.embeds import clip
 
 log = logging.getLogger(__name__)
 
+Visibility = Literal["public", "private"]
 AUTO_DEFER_AFTER = 2.2  # seconds; Discord fails an interaction not answered within 3
+_VISIBILITY = "visibility"
+_LOCK = "reply_lock"
+_AUTO_DEFER = "auto_defer"
+_THINKING = "thinking_private"  # set while a deferral's "thinking…" message waits for its answer
+
+CommandT = TypeVar("CommandT", bound=app_commands.Command[Any, ..., Any])
+
+
+def visibility(kind: Visibility) -> Callable[[CommandT], CommandT]:
+    """Declare who sees a command's answer; put it above ``@app_commands.command``."""
+
+    def decorate(command: CommandT) -> CommandT:
+        if not isinstance(command, app_commands.Command):
+            raise TypeError("@visibility(...) goes above @app_commands.command(...), on the command itself")
+        command.extras[_VISIBILITY] = kind
+        return command
+
+    return decorate
+
+
+def undeclared(commands: Iterable[app_commands.Command[Any, ..., Any] | app_commands.Group]) -> list[str]:
+    """Qualified names of commands that do not say who sees their answer."""
+    return [
+        c.qualified_name
+        for c in commands
+        if isinstance(c, app_commands.Command) and c.extras.get(_VISIBILITY) not in ("public", "private")
+    ]
+
+
+def answers_privately(interaction: discord.Interaction[Any]) -> bool:
+    """What the command declared; anything that is not a declared-public command answers privately."""
+    command = interaction.command
+    return not (isinstance(command, app_commands.Command) and command.extras.get(_VISIBILITY) == "public")
 
 
 def _reply_lock(interaction: discord.Interaction[Any]) -> asyncio.Lock:
     """One lock per interaction: a reply and the auto-deferral never both answer it."""
-    lock = interaction.extras.get("reply_lock")
+    lock = interaction.extras.get(_LOCK)
     if lock is None:
-        lock = interaction.extras["reply_lock"] = asyncio.Lock()
+        lock = interaction.extras[_LOCK] = asyncio.Lock()
     return lock
 
 
-def defer_if_slow(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
+def defer_if_slow(interaction: discord.Interaction[Any]) -> None:
     """If the handler has not answered in ``AUTO_DEFER_AFTER`` seconds (the database busy, Discord
-    slow), defer so Discord shows "thinking…" instead of "This interaction failed"; the reply
-    then arrives as the follow-up."""
+    slow), defer with the command's declared visibility so Discord shows "thinking…" instead of
+    "This interaction failed"; the answer then replaces it."""
+    private = answers_privately(interaction)
 
     async def deferral() -> None:
         await asyncio.sleep(AUTO_DEFER_AFTER)
@@ -34,54 +80,31 @@ def defer_if_slow(interaction: discord.Interaction[Any], *, ephemeral: bool) -> 
             if interaction.response.is_done() or interaction.is_expired():
                 return
             try:
-                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+                await interaction.response.defer(ephemeral=private, thinking=True)
             except discord.HTTPException as exc:
                 log.info("could not defer slow interaction %s: %s", interaction.id, exc)
+                return
+            interaction.extras[_THINKING] = private
 
-    task = asyncio.create_task(deferral(), name=f"auto-defer-{interaction.id}")
-    interaction.extras["auto_defer"] = task
-
-
-async def send_ephemeral(
-    interaction: discord.Interaction[Any],
-    content: str | None = None,
-    *,
-    embed: discord.Embed | None = None,
-    view: discord.ui.View | None = None,
-) -> None:
-    """Respond if nothing was sent yet, else follow up; always ephemeral, never pings."""
-    kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
-    if content is not None:
-        kwargs["content"] = clip(content, 2000)
-    if embed is not None:
-        kwargs["embed"] = embed
-    if view is not None:
-        kwargs["view"] = view
-    await _respond_or_follow_up(interaction, kwargs)
+    interaction.extras[_AUTO_DEFER] = asyncio.create_task(deferral(), name=f"auto-defer-{interaction.id}")
 
 
-async def _respond_or_follow_up(interaction: discord.Interaction[Any], kwargs: dict[str, Any]) -> None:
-    """The first answer is the interaction response; anything after it is a follow-up."""
-    async with _reply_lock(interaction):
-        if interaction.response.is_done():
-            await interaction.followup.send(**kwargs)
-        else:
-            await interaction.response.send_message(**kwargs)
-    deferral = interaction.extras.pop("auto_defer", None)
-    if deferral is not None:
-        deferral.cancel()  # answered: no need for the safety net
-
-
-async def send_public(
+async def reply(
     interaction: discord.Interaction[Any],
     content: str | None = None,
     *,
     embed: discord.Embed | None = None,
     embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None,
-) -> None:
-    """A visible answer in the channel; same respond-or-follow-up rule."""
-    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    private: bool | None = None,
+) -> discord.Message | None:
+    """Answer the interaction, or follow up if it was answered; never pings.
+
+    ``private`` defaults to what the command declared. Returns the message when Discord sends it
+    back (to edit later, as the paginator does on timeout).
+    """
+    private = answers_privately(interaction) if private is None else private
+    kwargs: dict[str, Any] = {"ephemeral": private, "allowed_mentions": discord.AllowedMentions.none()}
     if content is not None:
         kwargs["content"] = clip(content, 2000)
     if embed is not None:
@@ -90,4 +113,17 @@ async def send_public(
         kwargs["embeds"] = embeds
     if view is not None:
         kwargs["view"] = view
-    await _respond_or_follow_up(interaction, kwargs)
+    try:
+        async with _reply_lock(interaction):
+            if not interaction.response.is_done():
+                callback = await interaction.response.send_message(**kwargs)
+                return callback.resource if isinstance(callback.resource, discord.Message) else None
+            thinking_private = interaction.extras.pop(_THINKING, None)
+            if thinking_private is False and private:
+                # The public "thinking…" would become this private answer in public: remove it first.
+                await interaction.delete_original_response()
+            return await interaction.followup.send(**kwargs, wait=True)
+    finally:
+        deferral = interaction.extras.pop(_AUTO_DEFER, None)
+        if deferral is not None:
+            deferral.cancel()  # answered (or failed for good): no need for the safety net

@@ -15,7 +15,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.ui.checks import MODERATOR_PERMISSION
-from bot.ui.replies import defer_if_slow, send_ephemeral
+from bot.ui.replies import defer_if_slow, reply
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +47,12 @@ def message_for(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
-def _moderator_command(interaction: discord.Interaction[Any]) -> bool:
-    command = interaction.command
-    root = getattr(command, "root_parent", None) or command
-    return any(getattr(c, "default_permissions", None) is not None for c in (command, root))
-
-
 class BotTree(app_commands.CommandTree[Any]):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Every slash command gets a safety net against Discord's 3-second deadline.
-
-        Moderator commands answer privately, so their deferral is ephemeral; the rest answer in
-        the channel.
-        """
+        """Every slash command gets a safety net against Discord's 3-second deadline, deferred
+        with the visibility the command declared (see ``bot.ui.replies``)."""
         if interaction.type is discord.InteractionType.application_command:
-            defer_if_slow(interaction, ephemeral=_moderator_command(interaction))
+            defer_if_slow(interaction)
         return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
@@ -80,6 +71,6 @@ class BotTree(app_commands.CommandTree[Any]):
         if interaction.type is discord.InteractionType.autocomplete:
             return
         try:
-            await send_ephemeral(interaction, message)
+            await reply(interaction, message, private=True)
         except discord.HTTPException:
             log.warning("could not deliver the error reply for interaction %s", interaction.id)

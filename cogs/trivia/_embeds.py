@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 from discord.utils import escape_markdown, format_dt
 
+from bot.domain import trivia as rules
 from bot.domain.trivia import LETTERS, AskedQuestion, QuestionResult, Standing
-from bot.services.trivia import Leaderboard, LiveGame
-from bot.storage.trivia import ScoreRow
+from bot.services.trivia import GameSession, Leaderboard, PlayerStats
 from bot.ui.embeds import GREY, LEAF, MINT, PINK, add_field, base_embed, footer
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
@@ -17,19 +17,33 @@ def _option_line(index: int, text: str) -> str:
     return f"**{LETTERS[index]}** · {escape_markdown(text)}"
 
 
-def question_embed(live: LiveGame, asked: AskedQuestion) -> discord.Embed:
+def start_embed(session: GameSession, *, asked_for: int | None) -> discord.Embed:
+    game = session.game
     embed = base_embed(
-        f"Question {asked.number}/{live.game.total}",
+        "💕 Heartstopper trivia!",
+        f"**{game.total}** question{'s' if game.total != 1 else ''} from **{escape_markdown(session.pack.name)}**, "
+        f"{game.seconds} seconds each. Tap a button to lock in your answer: one answer per question, "
+        f"{rules.POINTS_FOR_RIGHT_ANSWER} points for a right one and up to {rules.MAX_SPEED_BONUS} more for speed.",
+        colour=LEAF,
+    )
+    if asked_for and game.total < asked_for:
+        footer(embed, f"Only {game.total} questions fit this server's spoiler setting.")
+    return embed
+
+
+def question_embed(session: GameSession, asked: AskedQuestion) -> discord.Embed:
+    embed = base_embed(
+        f"Question {asked.number}/{session.game.total}",
         f"**{escape_markdown(asked.question.prompt)}**\n\n"
         + "\n".join(_option_line(i, o) for i, o in enumerate(asked.options)),
         colour=PINK,
     )
     add_field(embed, "Closes", format_dt(asked.closes_at, "R"), inline=True)
     add_field(embed, "Difficulty", asked.question.difficulty.value.title(), inline=True)
-    return footer(embed, f"{live.pack.name} · one answer each · 10 points + up to 5 for speed")
+    return footer(embed, f"{session.pack.name} · one answer each · 10 points + up to 5 for speed")
 
 
-def reveal_embed(live: LiveGame, result: QuestionResult) -> discord.Embed:
+def reveal_embed(session: GameSession, result: QuestionResult) -> discord.Embed:
     asked = result.asked
     counts = result.counts
     lines = []
@@ -37,7 +51,7 @@ def reveal_embed(live: LiveGame, result: QuestionResult) -> discord.Embed:
         mark = "✅" if i == asked.correct_index else "▫️"
         lines.append(f"{mark} {_option_line(i, option)} — {counts[i]} vote{'s' if counts[i] != 1 else ''}")
     embed = base_embed(
-        f"Question {asked.number}/{live.game.total} · closed",
+        f"Question {asked.number}/{session.game.total} · closed",
         f"**{escape_markdown(asked.question.prompt)}**\n\n" + "\n".join(lines),
         colour=MINT,
     )
@@ -51,9 +65,9 @@ def reveal_embed(live: LiveGame, result: QuestionResult) -> discord.Embed:
     return footer(embed, f"Answer: {asked.correct_letter} · source: {asked.question.source}")
 
 
-def discarded_embed(live: LiveGame, asked: AskedQuestion) -> discord.Embed:
+def discarded_embed(session: GameSession, asked: AskedQuestion) -> discord.Embed:
     embed = base_embed(
-        f"Question {asked.number}/{live.game.total} · game stopped",
+        f"Question {asked.number}/{session.game.total} · game stopped",
         f"**{escape_markdown(asked.question.prompt)}**\n\nThe answer was **{asked.correct_letter}** · "
         f"{escape_markdown(asked.options[asked.correct_index])}. This question was not scored.",
         colour=GREY,
@@ -70,16 +84,15 @@ def standings_lines(table: list[Standing], limit: int = 10) -> str:
     )
 
 
-def final_embed(live: LiveGame, table: list[Standing], *, stopped: bool) -> discord.Embed:
-    title = "🏁 Trivia stopped" if stopped else "🏆 Trivia over!"
+def final_embed(session: GameSession, table: list[Standing]) -> discord.Embed:
+    title = "🏁 Trivia stopped" if session.stopped else "🏆 Trivia over!"
     embed = base_embed(title, standings_lines(table), colour=LEAF)
-    played = len(live.game.results)
+    played = len(session.game.results)
     return footer(embed, f"{played} question{'s' if played != 1 else ''} · points saved · /trivia leaderboard")
 
 
-def interrupted_embed(points: list[tuple[int, int, int]], revealed: int, total: int) -> discord.Embed:
-    ordered = sorted(points, key=lambda p: (-p[1], -p[2], p[0]))
-    lines = "\n".join(f"<@{uid}> — **{pts}** pts ({right} right)" for uid, pts, right in ordered[:10])
+def interrupted_embed(table: list[Standing], revealed: int, total: int) -> discord.Embed:
+    lines = standings_lines(table) if table else ""
     embed = base_embed(
         "⚠️ Trivia interrupted",
         "This game was cut short when the bot restarted. Points for the "
@@ -93,21 +106,23 @@ def leaderboard_embed(board: Leaderboard, guild_name: str) -> discord.Embed:
     if not board.top:
         return base_embed("🏆 Leaderboard", "No scores yet. Start a game with `/trivia start`!", colour=LEAF)
     lines = []
-    for position, row in enumerate(board.top, start=1):
+    for ranked in board.top:
+        row = ranked.score
         lines.append(
-            f"{MEDALS.get(position, f'`{position}.`')} <@{row.user_id}> — **{row.points}** pts "
+            f"{MEDALS.get(ranked.rank, f'`{ranked.rank}.`')} <@{row.user_id}> — **{row.points}** pts "
             f"({row.correct}/{row.answered} right)"
         )
     embed = base_embed(f"🏆 {escape_markdown(guild_name)} leaderboard", "\n".join(lines), colour=LEAF)
     if board.me:
-        rank, me = board.me
-        add_field(embed, "You", f"#{rank} of {board.players} · **{me.points}** pts · {me.correct} right")
+        me = board.me.score
+        add_field(embed, "You", f"#{board.me.rank} of {board.players} · **{me.points}** pts · {me.correct} right")
     else:
         add_field(embed, "You", "Not on the board yet: answer a question to join!")
-    return footer(embed, "Ties: more right answers first, then who joined the board first")
+    return footer(embed, "Ties: more right answers first, then the older Discord account")
 
 
-def stats_embed(user: discord.abc.User, row: ScoreRow | None, rank: int | None) -> discord.Embed:
+def stats_embed(user: discord.abc.User, stats: PlayerStats) -> discord.Embed:
+    row, rank = stats.score, stats.rank
     embed = base_embed(f"📊 Trivia stats · {escape_markdown(user.display_name)}", colour=PINK)
     if row is None or row.answered == 0:
         embed.description = "No trivia answers on this server yet."

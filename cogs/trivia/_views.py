@@ -15,7 +15,8 @@ import discord
 from bot.app import HeartstopperBot
 from bot.domain.trivia import LETTERS, AskedQuestion
 from bot.errors import UserError
-from bot.ui.replies import send_ephemeral
+from bot.ui.checks import channel_id_of
+from bot.ui.replies import reply
 
 
 class AnswerButton(
@@ -51,11 +52,13 @@ class AnswerButton(
     async def callback(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         service = interaction.client.services.trivia
         try:
-            answer = service.answer(self.game_id, self.number, interaction.user.id, self.option)
+            answer = service.answer(
+                channel_id_of(interaction), self.game_id, self.number, interaction.user.id, self.option
+            )
         except UserError as error:
-            await send_ephemeral(interaction, error.message)
+            await reply(interaction, error.message)
             return
-        await send_ephemeral(interaction, f"Locked in: **{LETTERS[answer.option]}**. Good luck! 🍀")
+        await reply(interaction, f"Locked in: **{LETTERS[answer.option]}**. Good luck! 🍀")
 
 
 def _label(index: int, text: str) -> str:
@@ -90,11 +93,11 @@ class ConfirmReset(discord.ui.View):
         super().__init__(timeout=60)
         self.owner_id = owner_id
         self.confirmed: bool | None = None
-        self.message: discord.InteractionMessage | None = None
+        self.message: discord.Message | None = None
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.owner_id:
-            await send_ephemeral(interaction, "Only the moderator who asked for the reset can confirm it.")
+            await reply(interaction, "Only the moderator who asked for the reset can confirm it.")
             return False
         return True
 

@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.domain.models import Difficulty, TriviaQuestion
 from bot.domain.trivia import (
     AlreadyAnswered,
@@ -16,6 +15,7 @@ from bot.domain.trivia import (
     pick_questions,
     speed_bonus,
 )
+from tests.clocks import ManualClock
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

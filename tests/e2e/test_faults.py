@@ -55,7 +55,7 @@ async def test_gateway_drops_resume_or_reidentify_and_game_and_schedule_carry_on
         assert all(f"<@{u['id']}>" in who for u in (ALICE, BEN, CARA))
         await settle()
         for user in (ALICE, BEN, CARA):
-            stats, _ = await handle.services.trivia.stats(int(guild["id"]), int(user["id"]))
+            stats = (await handle.services.trivia.stats(int(guild["id"]), int(user["id"]))).score
             assert stats.correct == 1
 
         await manual_clock.set(dt.datetime(2026, 11, 26, 9, 0, 5, tzinfo=dt.UTC))
@@ -91,7 +91,7 @@ async def test_rest_429s_5xx_and_a_hung_request_during_a_game(fake, tmp_path, ca
         final = await fake.wait_for("POST", posts, lambda r: r.status == 200, count=3, timeout=15)
         assert "Trivia over" in final[-1].body["embeds"][0]["title"]
         await settle()
-        stats, _ = await handle.services.trivia.stats(int(guild["id"]), int(ALICE["id"]))
+        stats = (await handle.services.trivia.stats(int(guild["id"]), int(ALICE["id"]))).score
         assert stats.correct == 2 and stats.games == 1  # nothing lost to the failures
         assert handle.task.done() is False  # still running
     finally:

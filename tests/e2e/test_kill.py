@@ -16,11 +16,11 @@ import random
 import sqlite3
 from pathlib import Path
 
-from bot.clock import ManualClock
 from bot.services import build_services
 from bot.services.countdown import post_nonce
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
+from tests.clocks import ManualClock
 from tests.conftest import daily_countdown
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord import builders as b

@@ -56,10 +56,10 @@ async def test_full_three_question_game_with_four_members(fake, tmp_path, catalo
         assert standings.index("<@1000>") < standings.index("<@1002>")  # Alice answered first, same right count
         assert final[3].body["allowed_mentions"] == {"parse": []}
         await settle()
-        alice = await handle.services.trivia.stats(int(guild["id"]), 1000)
-        assert alice[0].correct == 3 and alice[0].answered == 3 and alice[0].points == 45 and alice[0].wins == 1
-        ben = await handle.services.trivia.stats(int(guild["id"]), 1001)
-        assert ben[0].points == 0 and ben[0].games == 1 and ben[0].best_streak == 0
+        alice = (await handle.services.trivia.stats(int(guild["id"]), 1000)).score
+        assert alice.correct == 3 and alice.answered == 3 and alice.points == 45 and alice.wins == 1
+        ben = (await handle.services.trivia.stats(int(guild["id"]), 1001)).score
+        assert ben.points == 0 and ben.games == 1 and ben.best_streak == 0
         board = await fake.reply_to(await fake.slash("trivia leaderboard", guild, user_obj=CARA))
         fields = board["data"]["embeds"][0]["fields"]
         assert fields[0]["value"].startswith("#2 of 3")
@@ -126,7 +126,7 @@ async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, tmp_
         edit = await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{second_id}$")
         assert "interrupted" in edit[-1].body["embeds"][0]["title"]
         await settle()  # the game is marked closed just after its channel is told
-        stats, _ = await handle.services.trivia.stats(int(guild["id"]), 1000)
+        stats = (await handle.services.trivia.stats(int(guild["id"]), 1000)).score
         assert stats.correct == 1 and stats.answered == 1 and stats.games == 1
         again = await handle.services.trivia.interrupted_games()
         assert again == []  # closed once, never counted twice

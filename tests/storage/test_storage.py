@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.trivia import Answer, rank_totals
 from bot.storage.database import Database
 from bot.storage.migrate import MigrationError, current_version, latest_version, migrate
-from bot.storage.trivia import AnswerRow, TriviaRepository
+from bot.storage.trivia import TriviaRepository
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def AnswerRow(user_id: int, option: int, correct: bool, points: int) -> Answer:  # noqa: N802 - reads as a row
+    return Answer(user_id, option, NOW, correct, points)
 
 
 async def test_migrations_from_zero_and_idempotent(db):
@@ -70,7 +76,7 @@ async def test_leaderboard_order_and_rank(db):
     )
     board = await repo.leaderboard(1)
     assert [r.user_id for r in board] == [10, 11, 12]
-    assert (await repo.rank(1, 11))[0] == 2
+    assert (await repo.rank(1, 11)).rank == 2
     assert await repo.reset_guild(1) == 3 and await repo.leaderboard(1) == []
 
 
@@ -96,11 +102,12 @@ async def test_rank_and_player_count_match_a_full_sort_through_many_score_change
         rows = await db.fetch_all(
             "SELECT user_id, points, correct FROM trivia_scores WHERE guild_id = ? AND answered > 0", (guild,)
         )
-        expected = sorted(rows, key=lambda r: (-r["points"], -r["correct"], r["user_id"]))
+        # The SQL order is the domain's one tie rule.
+        expected = [s.user_id for s in rank_totals((r["user_id"], r["points"], r["correct"]) for r in rows)]
         assert await repo.player_count(guild) == len(expected)
-        for position, row in enumerate(expected, start=1):
-            assert (await repo.rank(guild, row["user_id"]))[0] == position
-        assert [r.user_id for r in await repo.leaderboard(guild)] == [r["user_id"] for r in expected[:10]]
+        for position, user_id in enumerate(expected, start=1):
+            assert (await repo.rank(guild, user_id)).rank == position
+        assert [r.user_id for r in await repo.leaderboard(guild)] == expected[:10]
 
 
 async def test_due_schedules_are_paged_once_each_in_due_order(db):
@@ -111,7 +118,17 @@ async def test_due_schedules_are_paged_once_each_in_due_order(db):
     # Seven servers, two sharing each due minute, one not yet due.
     for guild_id, minutes in [(7, 0), (3, 0), (5, 1), (1, 1), (6, 2), (2, 3), (4, 90)]:
         at = base + dt.timedelta(minutes=minutes)
-        await repo.set_countdown(guild_id, channel_id=99, time="09:00", timezone="UTC", next_post_at=at, now=base)
+        await repo.update(
+            guild_id,
+            lambda _, at=at: {
+                "countdown_channel_id": 99,
+                "countdown_time": "09:00",
+                "countdown_timezone": "UTC",
+                "countdown_next_post_at": at,
+                "countdown_enabled": True,
+            },
+            base,
+        )
     now = base + dt.timedelta(minutes=5)
     seen, after = [], None
     while True:
@@ -119,5 +136,65 @@ async def test_due_schedules_are_paged_once_each_in_due_order(db):
         seen += [c.guild_id for c in page]
         if len(page) < 2:
             break
-        after = (page[-1].countdown_next_post_at, page[-1].guild_id)
+        after = (page[-1].due_at, page[-1].guild_id)
     assert seen == [3, 7, 1, 5, 6, 2]
+
+
+async def test_reads_never_see_an_open_transactions_writes(db):
+    """A read outside a transaction sees committed data only, while another coroutine is mid-write."""
+    written = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+            written.set()
+            await release.wait()
+
+    task = asyncio.create_task(writer())
+    await written.wait()
+    assert await db.fetch_value("SELECT COUNT(*) FROM meta WHERE key = 'half'") == 0
+    assert await asyncio.wait_for(db.fetch_all("SELECT key FROM meta"), 1) == []  # not blocked either
+    release.set()
+    await task
+    assert await db.fetch_value("SELECT COUNT(*) FROM meta WHERE key = 'half'") == 1
+
+
+async def test_a_repository_inside_a_transaction_joins_it_instead_of_deadlocking(db):
+    """Repository writes bring their own transaction; inside another one it is a savepoint."""
+    from bot.storage.meta import MetaRepository
+
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await asyncio.wait_for(MetaRepository(tx).set("inner", "1"), 2)
+            assert await tx.fetch_value("SELECT value FROM meta WHERE key = 'inner'") == "1"  # own writes seen
+            assert await db.fetch_value("SELECT COUNT(*) FROM meta") == 0  # others don't see them yet
+            raise RuntimeError("the outer transaction fails")
+    assert await db.fetch_value("SELECT COUNT(*) FROM meta") == 0  # the savepoint rolled back with it
+    async with db.transaction() as tx:
+        await MetaRepository(tx).set("inner", "2")
+    assert await MetaRepository(db).get("inner") == "2"
+
+
+async def test_a_failed_savepoint_rolls_back_alone(db):
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('kept', '1')")
+        with pytest.raises(RuntimeError):
+            async with tx.transaction() as inner:
+                await inner.execute("INSERT INTO meta (key, value) VALUES ('dropped', '1')")
+                raise RuntimeError("inner fails")
+    assert [r["key"] for r in await db.fetch_all("SELECT key FROM meta ORDER BY key")] == ["kept"]
+
+
+async def test_concurrent_schedule_changes_both_land(db, catalog):
+    """Two moderators at once: one sets the channel, the other the time; neither update is lost."""
+    import random
+
+    from bot.clock import SystemClock
+    from bot.services import build_services
+
+    countdown = build_services(db, catalog, SystemClock(), random.Random(1)).countdown
+    await asyncio.gather(countdown.set_channel(5, 42), countdown.set_time(5, "18:30", "Europe/London"))
+    view = await countdown.view(5)
+    assert (view.config.countdown_channel_id, view.time, view.timezone) == (42, "18:30", "Europe/London")
+    assert view.next_post_at is not None and view.next_post_at.astimezone(ZoneInfo("Europe/London")).hour == 18
