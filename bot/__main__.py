@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import random
@@ -113,7 +114,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
         bot = HeartstopperBot(settings=settings, services=services)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda s=sig: _request_close(bot, s))
+            loop.add_signal_handler(sig, functools.partial(_request_close, bot, sig))
         async with bot:
             await bot.start(token)
     finally:

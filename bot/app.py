@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import time
+from typing import Any
 
 import discord
 import yarl
@@ -63,6 +64,7 @@ class HeartstopperBot(commands.AutoShardedBot):
     tree: BotTree
 
     def __init__(self, *, settings: Settings, services: Services, sync_commands: bool = True) -> None:
+        shards: dict[str, Any] = {"shard_ids": list(settings.shard_ids)} if settings.shard_ids else {}
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -73,7 +75,7 @@ class HeartstopperBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             max_messages=None,
             shard_count=settings.shard_count,
-            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+            **shards,
             guild_ready_timeout=settings.guild_ready_timeout,
         )
         self.settings = settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import HeartstopperBot
 from bot.ui.embeds import add_field, base_embed, footer
@@ -44,6 +45,13 @@ def about_embed(bot: HeartstopperBot) -> discord.Embed:
         embed,
         "Latency",
         "—" if latency != latency or latency == float("inf") else f"{latency * 1000:.0f} ms",
+        inline=True,
+    )
+    last_pass = bot.services.countdown.last_pass_at
+    add_field(
+        embed,
+        "Countdown scheduler",
+        f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up",
         inline=True,
     )
     return footer(embed, "Facts come from sourced data files; nothing is made up.")

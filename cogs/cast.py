@@ -43,7 +43,7 @@ def cast_card(member: CastMember, horizon: int) -> discord.Embed:
         inline=True,
     )
     add_field(embed, "Seasons", _seasons(member, horizon), inline=True)
-    add_field(embed, "Group", member.group.title, inline=True)
+    add_field(embed, "Group", member.group.heading, inline=True)
     links = "\n".join(describe_source(s) for s in member.sources)
     add_field(embed, "Sources", links)
     return footer(embed, "Details from later seasons than this server has watched are ||hidden||.")
@@ -67,7 +67,7 @@ def cast_pages(cast: tuple[CastMember, ...], horizon: int) -> list[discord.Embed
         if current:
             chunks.append(current)
         for index, chunk in enumerate(chunks):
-            name = group.title if index == 0 else f"{group.title} (continued)"
+            name = group.heading if index == 0 else f"{group.heading} (continued)"
             if len(embed) + len(name) + len(chunk) > PAGE_BUDGET or len(embed.fields) >= 25:
                 pages.append(embed)
                 embed = base_embed("💕 The Heartstopper cast (continued)", colour=SKY)

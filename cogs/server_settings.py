@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.services import Services
 from bot.ui.autocomplete import zone_autocomplete
 from bot.ui.channels import channel_health
-from bot.ui.checks import moderator_only
+from bot.ui.checks import guild_id_of, moderator_only
 from bot.ui.embeds import MINT, add_field, base_embed, footer
 from bot.ui.replies import reply, visibility
 
@@ -28,17 +28,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         self.services = services
         super().__init__()
 
-    def _guild(self, interaction: discord.Interaction[HeartstopperBot]) -> int:
-        if interaction.guild_id is None:
-            raise UserError("Settings only work inside a server.")
-        return interaction.guild_id
-
     @visibility("private")
     @app_commands.command(name="show")
     @moderator_only()
     async def show(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Every setting of this server, the next countdown post, and a channel health check."""
-        guild_id = self._guild(interaction)
+        guild_id = guild_id_of(interaction)
         config = await self.services.settings.get(guild_id)
         view = await self.services.countdown.view(guild_id)
         horizon = await self.services.lookups.horizon(guild_id)
@@ -80,7 +75,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         channel: discord.TextChannel,
     ) -> None:
         """Choose where the daily countdown is posted."""
-        guild_id = self._guild(interaction)
+        guild_id = guild_id_of(interaction)
         health = channel_health(interaction.guild, channel.id)
         if not health.ok:
             raise UserError(
@@ -106,7 +101,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         timezone: app_commands.Range[str, 1, 64],
     ) -> None:
         """Choose when the daily countdown is posted, in your time zone (DST handled)."""
-        guild_id = self._guild(interaction)
+        guild_id = guild_id_of(interaction)
         view = await self.services.countdown.set_time(guild_id, time, timezone)
         if view.next_post_at:
             tail = f"Next post: {format_dt(view.next_post_at, 'F')}."
@@ -126,7 +121,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     @moderator_only()
     async def countdown_off(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Stop the daily countdown post."""
-        guild_id = self._guild(interaction)
+        guild_id = guild_id_of(interaction)
         await self.services.countdown.turn_off(guild_id, "a moderator turned it off")
         await reply(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
         self.bot.dispatch("countdown_schedule_changed", guild_id)
@@ -139,7 +134,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         self, interaction: discord.Interaction[HeartstopperBot], season: app_commands.Range[int, 1, 99]
     ) -> None:
         """Set how far into the story this server may be spoiled."""
-        guild_id = self._guild(interaction)
+        guild_id = guild_id_of(interaction)
         chosen = await self.services.settings.set_spoiler_season(guild_id, season)
         await reply(
             interaction,
@@ -148,13 +143,15 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
 
     @visibility("private")
     @app_commands.command(name="trivia-seconds")
-    @app_commands.describe(seconds="Seconds per question, 5 to 120")
+    @app_commands.describe(seconds=f"Seconds per question, {trivia_rules.MIN_SECONDS} to {trivia_rules.MAX_SECONDS}")
     @moderator_only()
     async def trivia_seconds(
-        self, interaction: discord.Interaction[HeartstopperBot], seconds: app_commands.Range[int, 5, 120]
+        self,
+        interaction: discord.Interaction[HeartstopperBot],
+        seconds: app_commands.Range[int, trivia_rules.MIN_SECONDS, trivia_rules.MAX_SECONDS],
     ) -> None:
         """How long each trivia question stays open."""
-        chosen = await self.services.settings.set_trivia_seconds(self._guild(interaction), seconds)
+        chosen = await self.services.settings.set_trivia_seconds(guild_id_of(interaction), seconds)
         await reply(interaction, f"Trivia questions now stay open for {chosen} seconds.")
 
     @visibility("private")
@@ -171,7 +168,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         channel: discord.TextChannel | None = None,
     ) -> None:
         """Choose the channels where trivia may run (default: anywhere)."""
-        guild_id = self._guild(interaction)
+        guild_id = guild_id_of(interaction)
         if action == "anywhere":
             await self.services.settings.allow_trivia_anywhere(guild_id)
             await reply(interaction, "Trivia may now run in any channel.")

@@ -61,3 +61,47 @@ def test_cogs_never_import_other_cogs(path):
 def test_cogs_hold_no_sql(path):
     text = path.read_text(encoding="utf-8")
     assert not any(word in text for word in ("SELECT ", "INSERT ", "UPDATE ", "aiosqlite"))
+
+
+@pytest.mark.parametrize("path", _files("cogs"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_cogs_never_import_storage(path):
+    """Cogs talk to services, which return domain or service types, never storage rows."""
+    assert not {n for n in _imports(path) if n == "bot.storage" or n.startswith("bot.storage.")}
+
+
+async def test_every_command_declares_who_sees_its_answer():
+    """``@visibility`` on every command; start-up refuses a bot where one is missing."""
+    import random
+
+    from bot.app import EXTENSIONS, HeartstopperBot
+    from bot.clock import SystemClock
+    from bot.content.loader import load_catalog
+    from bot.services import build_services
+    from bot.settings import load_settings
+    from bot.storage.database import Database
+    from bot.ui.replies import undeclared
+
+    settings = load_settings({"DATABASE_PATH": ":memory:"})
+    db = await Database.open(":memory:")
+    try:
+        services = build_services(db, load_catalog(settings.data_dir), SystemClock(), random.Random())
+        bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
+        await bot.load_features()
+        try:
+            assert undeclared(bot.tree.walk_commands()) == []
+        finally:
+            for extension in EXTENSIONS:
+                await bot.unload_extension(extension)
+    finally:
+        await db.close()
+
+
+def test_trivia_limits_in_the_schema_are_the_domains():
+    """One source for the trivia limits: the SQL CHECK (a migration, so fixed history) must agree."""
+    import re
+
+    from bot.domain import trivia as rules
+
+    sql = (ROOT / "bot/storage/migrations/0003_trivia.sql").read_text(encoding="utf-8")
+    low, high = map(int, re.search(r"trivia_seconds BETWEEN (\d+) AND (\d+)", sql).groups())
+    assert (low, high) == (rules.MIN_SECONDS, rules.MAX_SECONDS)

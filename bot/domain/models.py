@@ -23,7 +23,7 @@ class CastGroup(StrEnum):
     NEW_IN_SEASON_3 = "new-in-season-3"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         return {
             CastGroup.TRUHAM: "Truham",
             CastGroup.HIGGS: "Higgs",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.domain import trivia as trivia_rules
+from bot.domain.guild import GuildConfig
 from bot.domain.models import Catalog
 from bot.errors import InvalidOption
-from bot.storage.guild_config import GuildConfig, GuildConfigRepository
+from bot.storage.guild_config import GuildConfigRepository
 
 
 class GuildSettingsService:

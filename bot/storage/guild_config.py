@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import aiosqlite
 
@@ -77,7 +78,7 @@ class GuildConfigRepository:
         await self._upsert(guild_id, {"trivia_seconds": seconds}, now)
 
     async def update(
-        self, guild_id: int, change: Callable[[GuildConfig], Mapping[str, object]], now: dt.datetime
+        self, guild_id: int, change: Callable[[GuildConfig], Mapping[str, Any]], now: dt.datetime
     ) -> GuildConfig:
         """Read, decide and write in one transaction; returns the settings as stored.
 

@@ -45,12 +45,14 @@ class AnswerButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AnswerButton:
-        return cls(int(match["game"]), int(match["number"]), int(match["option"]), label=item.label)
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(int(match["game"]), int(match["number"]), int(match["option"]), label=label)
 
-    async def callback(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
-        service = interaction.client.services.trivia
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client: HeartstopperBot = interaction.client
+        service = client.services.trivia
         try:
             answer = service.answer(
                 channel_id_of(interaction), self.game_id, self.number, interaction.user.id, self.option

@@ -144,8 +144,8 @@ async def test_database_locked_by_another_process_writes_wait_and_succeed(fake, 
         assert (await locker.stdout.readline()).strip() == b"locked"
         inter = await fake.slash("settings trivia-seconds", guild, permissions=b.MODERATOR_PERMS, seconds=45)
         first = await fake.reply_to(inter, timeout=5)
-        assert first["type"] == 5 and first["data"]["flags"] == 64  # deferred privately within Discord's 3 s
-        assert inter.acked_at - inter.sent_at < 3
+        assert first["type"] == 5 and first["data"]["flags"] == 64  # deferred privately
+        assert fake.callback_statuses(inter) == [200]  # within the stand-in's 3 s rule (late gets 10062)
         done = await fake.followup_of(inter, timeout=20)
         assert "45" in done["content"]
         await locker.wait()

@@ -23,6 +23,9 @@ from tests.fakediscord import builders as b
 
 API = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
+ARRIVED = web.RequestKey("arrived", float)  # when a request reached the stand-in (monotonic)
+CALLBACK_DEADLINE = 3.0  # seconds Discord waits for an interaction's first callback, then 10062
+EPHEMERAL, LOADING = 1 << 6, 1 << 7
 GUILDS_PER_SHARD = 2500  # Discord closes an identify with more than this with 4011 "sharding required"
 RECOMMENDED_PER_SHARD = 1000  # what /gateway/bot's "shards" works out to in practice
 
@@ -62,6 +65,12 @@ class Interaction:
     followups: list[dict[str, Any]] = field(default_factory=list)
     sent_at: float = 0.0  # monotonic time the gateway sent INTERACTION_CREATE
     acked_at: float = 0.0  # monotonic time the first callback arrived
+    thinking: bool = False  # deferred (type 5): the next follow-up replaces the "thinking…" message
+    message_ids: list[int] = field(default_factory=list)  # every message this interaction created
+
+    def visible_to_others(self, messages: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Messages this interaction left in the channel that members other than its user can see."""
+        return [messages[m] for m in self.message_ids if m in messages and not int(messages[m]["flags"]) & 64]
 
 
 @dataclass
@@ -304,6 +313,7 @@ class FakeDiscord:
                 rec.status = 429
                 self.rate_limited.append(rec)
                 return limited
+            request[ARRIVED] = rec.at
             response = await self._route(request.method, path, body, request)
             for key, value in headers.items():
                 response.headers.setdefault(key, value)
@@ -368,14 +378,22 @@ class FakeDiscord:
                 return self._json(answer)
             return self._json(self.commands.get(scope, []))
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
-            return self._callback(int(m.group(1)), m.group(2), body)
+            return self._callback(int(m.group(1)), m.group(2), body, arrived=request[ARRIVED])
         if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", path):
             return self._webhook_message(method, m.group(2), m.group(3), body)
         if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)", path):
             inter = self._by_token(m.group(2))
             if inter is None:
                 return self._error(404, 10015, "Unknown Webhook")
-            msg = self._store(int(inter.payload["channel_id"]), body, interaction=inter)
+            if inter.thinking and inter.original_message_id in self.messages:
+                # As Discord does: the first follow-up after a deferral replaces the "thinking…"
+                # message, which keeps the visibility chosen when deferring.
+                inter.thinking = False
+                msg = self.messages[inter.original_message_id]
+                msg.update(self._edit_fields({k: v for k, v in body.items() if k != "flags"}))
+                msg["flags"] = int(msg["flags"]) & ~LOADING
+            else:
+                msg = self._store(int(inter.payload["channel_id"]), body, interaction=inter)
             inter.followups.append(msg)
             return self._json(msg)
         if m := re.fullmatch(r"/channels/(\d+)/messages", path):
@@ -424,14 +442,16 @@ class FakeDiscord:
             interaction_id=interaction.id if interaction else None,
         )
         self.messages[message_id] = msg
+        if interaction is not None:
+            interaction.message_ids.append(message_id)
         return msg
 
     def _by_token(self, token: str) -> Interaction | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
 
-    def _callback(self, interaction_id: int, token: str, body: dict[str, Any]) -> web.Response:
+    def _callback(self, interaction_id: int, token: str, body: dict[str, Any], *, arrived: float) -> web.Response:
         inter = self.interactions.get(interaction_id)
-        if inter is None or inter.token != token:
+        if inter is None or inter.token != token or arrived - inter.sent_at > CALLBACK_DEADLINE:
             return self._error(404, 10062, "Unknown interaction")
         if inter.callbacks:
             return self._error(400, 40060, "Interaction has already been acknowledged.")
@@ -448,8 +468,10 @@ class FakeDiscord:
         }
         data = body.get("data") or {}
         if kind in (4, 5):
-            msg = self._store(int(inter.payload["channel_id"]), data, interaction=inter)
+            flags = LOADING if kind == 5 else 0
+            msg = self._store(int(inter.payload["channel_id"]), data, interaction=inter, flags=flags)
             inter.original_message_id = int(msg["id"])
+            inter.thinking = kind == 5
             answer["interaction"]["response_message_id"] = msg["id"]
             answer["resource"] = {"type": kind, "message": msg}
         elif kind == 7:
@@ -474,6 +496,9 @@ class FakeDiscord:
             return self._error(404, 10008, "Unknown Message")
         if method == "PATCH":
             self.messages[message_id].update(self._edit_fields(body))
+            if which == "@original":
+                inter.thinking = False
+                self.messages[message_id]["flags"] = int(self.messages[message_id]["flags"]) & ~LOADING
         if method == "DELETE":
             self.messages.pop(message_id)
             return web.Response(status=204)
@@ -792,6 +817,10 @@ class FakeDiscord:
         """The callback body the bot sent for an interaction."""
         await self.wait_until(lambda: bool(inter.callbacks), timeout, f"a callback to {inter.payload['data']}")
         return inter.callbacks[0]
+
+    def callback_statuses(self, inter: Interaction) -> list[int]:
+        """How the stand-in answered each callback the bot sent for an interaction (404 after 3 s)."""
+        return [r.status for r in self.requests if r.path.startswith(f"/interactions/{inter.id}/")]
 
     async def followup_of(self, inter: Interaction, timeout: float = 10.0) -> dict[str, Any]:
         await self.wait_until(lambda: bool(inter.followups), timeout, f"a follow-up to {inter.payload['data']}")
