@@ -24,16 +24,16 @@ from pathlib import Path
 
 from benchmarks.procstat import machine
 from bot.content.loader import load_catalog
+from bot.localdiscord import LocalDiscord
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown, start_bot
-from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 async def main(count: int, forbidden_share: float) -> None:
     print(f"machine: {machine()}")
-    fake = await FakeDiscord().start()
+    fake = await LocalDiscord().start()
     fake.global_limit = 50
     fake.bucket_limit = 5  # per channel per 5 s, like Discord's message bucket
     fake.bucket_window = 5.0

@@ -7,12 +7,12 @@ import signal
 from pathlib import Path
 
 import tests.procbot
-from tests.fakediscord import FakeDiscord
+from bot.localdiscord import LocalDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def spawn(fake: FakeDiscord, module: str, db_path: Path, **env: str) -> asyncio.subprocess.Process:
+async def spawn(fake: LocalDiscord, module: str, db_path: Path, **env: str) -> asyncio.subprocess.Process:
     """Start ``python -m module`` against the stand-in and wait until every shard has had READY."""
     return await tests.procbot.spawn(fake, db_path, module=module, **env)
 

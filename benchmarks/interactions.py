@@ -21,9 +21,9 @@ from pathlib import Path
 
 from benchmarks.harness import percentile, spawn, stop
 from benchmarks.procstat import cpu_seconds, machine, rss_mib
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord import builders as b
-from tests.fakediscord.server import Interaction, button_ids
+from bot.localdiscord import LocalDiscord
+from bot.localdiscord import builders as b
+from bot.localdiscord.server import Interaction, button_ids
 
 
 @dataclass
@@ -88,7 +88,7 @@ async def _drive(fake, targets, pid: int, rate: int, seconds: float, rng: random
 
 async def main(rates: list[int], seconds: float, games: int) -> None:
     print(f"machine: {machine()}")
-    fake = await FakeDiscord().start()
+    fake = await LocalDiscord().start()
     guilds = [fake.add_guild(f"fans-{i}", channels=1) for i in range(games)]
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:

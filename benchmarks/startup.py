@@ -19,11 +19,11 @@ from pathlib import Path
 
 from benchmarks.harness import spawn, stop
 from benchmarks.procstat import machine, rss_mib
-from tests.fakediscord import FakeDiscord
+from bot.localdiscord import LocalDiscord
 
 
 async def measure(count: int) -> tuple[float, float, float, int]:
-    fake = await FakeDiscord().start()
+    fake = await LocalDiscord().start()
     guilds = [fake.add_guild(f"fans-{i}") for i in range(count)]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

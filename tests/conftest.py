@@ -16,13 +16,13 @@ from bot.app import HeartstopperBot, apply_endpoints
 from bot.clock import Clock, SystemClock
 from bot.content.loader import load_catalog
 from bot.domain.models import Catalog
+from bot.localdiscord import LocalDiscord
+from bot.localdiscord.spec import check_all
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.spec import check_all
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -51,8 +51,8 @@ def restore_endpoints() -> AsyncIterator[None]:
 
 
 @pytest.fixture
-async def fake(restore_endpoints: None) -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
+async def fake(restore_endpoints: None) -> AsyncIterator[LocalDiscord]:
+    server = await LocalDiscord().start()
     yield server
     await server.stop()
     problems = check_all(server.requests)
@@ -76,7 +76,7 @@ class RunningBot:
 
 
 async def start_bot(
-    fake: FakeDiscord,
+    fake: LocalDiscord,
     db_path: Path,
     catalog: Catalog,
     *,
@@ -101,7 +101,7 @@ async def start_bot(
 
 
 @pytest.fixture
-async def running(fake: FakeDiscord, tmp_path: Path, catalog: Catalog) -> AsyncIterator[RunningBot]:
+async def running(fake: LocalDiscord, tmp_path: Path, catalog: Catalog) -> AsyncIterator[RunningBot]:
     fake.add_guild()
     handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog)
     yield handle

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from bot.__main__ import run_bot
+from bot.localdiscord import LocalDiscord
 from bot.log import setup_logging
 from bot.settings import load_settings
-from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,7 @@ class ScaledClock:
 
 
 async def spawn(
-    fake: FakeDiscord, db_path: Path, *, module: str = "tests.procbot", **env: str
+    fake: LocalDiscord, db_path: Path, *, module: str = "tests.procbot", **env: str
 ) -> asyncio.subprocess.Process:
     """Start ``python -m module`` against the stand-in; return once every shard has had READY."""
     fake.ready_sent.clear()

@@ -17,6 +17,7 @@ PURE = (
     "bot/errors.py",
     "bot/clock.py",
     "bot/ratelimit.py",
+    "bot/localdiscord",
 )
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakediscord import FakeDiscord
+from bot.localdiscord import LocalDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +70,7 @@ async def _spawn_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Proce
 
 
 async def test_token_discord_rejects_and_real_process_start(tmp_path, restore_endpoints):
-    fake = await FakeDiscord().start()
+    fake = await LocalDiscord().start()
     try:
         fake.token_ok = False
         env = {**fake.env(), "DATABASE_PATH": str(tmp_path / "x.sqlite3")}

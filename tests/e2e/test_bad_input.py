@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.localdiscord import builders as b
 from bot.ui.tree import APOLOGY
-from tests.fakediscord import builders as b
 
 NASTY = [
     "",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.localdiscord import builders as b
 from tests.conftest import settle, start_bot
-from tests.fakediscord import builders as b
 
 MOD = b.MODERATOR_PERMS
 

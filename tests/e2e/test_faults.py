@@ -11,9 +11,9 @@ import datetime as dt
 import sys
 
 import bot.ui.rest
+from bot.localdiscord import builders as b
+from bot.localdiscord.server import button_ids
 from tests.conftest import daily_countdown, settle, start_bot
-from tests.fakediscord import builders as b
-from tests.fakediscord.server import button_ids
 
 ALICE, BEN, CARA = (b.user(2000 + i, n) for i, n in enumerate(("alice", "ben", "cara")))
 

@@ -6,8 +6,8 @@ import asyncio
 
 from discord import app_commands
 
+from bot.localdiscord.spec import spec_available
 from tests.conftest import start_bot
-from tests.fakediscord.spec import spec_available
 
 
 async def test_start_ready_and_command_sync_body(running, fake):

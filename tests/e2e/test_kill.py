@@ -16,15 +16,15 @@ import random
 import sqlite3
 from pathlib import Path
 
+from bot.localdiscord import LocalDiscord
+from bot.localdiscord import builders as b
+from bot.localdiscord.server import Interaction, button_ids
 from bot.services import build_services
 from bot.services.countdown import post_nonce
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord import builders as b
-from tests.fakediscord.server import Interaction, button_ids
 from tests.procbot import spawn
 
 KILLS = 20
@@ -46,7 +46,7 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
-def _open_question(fake: FakeDiscord, channel_id: int) -> dict | None:
+def _open_question(fake: LocalDiscord, channel_id: int) -> dict | None:
     message = fake.latest_with_buttons(channel_id)
     if message is None or any(c.get("disabled") for row in message["components"] for c in row["components"]):
         return None

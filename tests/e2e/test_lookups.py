@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakediscord import builders as b
+from bot.localdiscord import builders as b
 
 
 def _guild(fake):

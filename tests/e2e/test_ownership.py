@@ -17,13 +17,13 @@ import pytest
 import bot.storage.database
 import bot.ui.replies
 import bot.ui.rest
+from bot.localdiscord import builders as b
+from bot.localdiscord.server import button_ids
 from bot.services.countdown import CountdownService
 from bot.storage.trivia import TriviaRepository
 from cogs.trivia._cog import START_FAILED
 from cogs.trivia._display import CRASH_NOTICE
 from tests.conftest import daily_countdown, settle, start_bot
-from tests.fakediscord import builders as b
-from tests.fakediscord.server import button_ids
 
 ALICE = b.user(3000, "alice")
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"

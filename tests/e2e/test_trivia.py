@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.localdiscord import builders as b
+from bot.localdiscord.server import button_ids
 from tests.conftest import settle, start_bot
-from tests.fakediscord import builders as b
-from tests.fakediscord.server import button_ids
 
 ALICE, BEN, CARA, DEV = (b.user(1000 + i, n) for i, n in enumerate(("alice", "ben", "cara", "dev")))
 

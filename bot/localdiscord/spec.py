@@ -1,26 +1,43 @@
-"""Check what the bot sent against Discord's OpenAPI description, plus what it does not describe."""
+"""Check what the bot sent against Discord's OpenAPI description, plus what it does not describe.
+
+The description (``shared/discord-api-spec/openapi.json`` beside a checkout, or the file named by
+``DISCORD_API_SPEC``) and ``jsonschema`` are both optional: without them the schema part is skipped
+and the hand-written checks (2,000 characters, 6,000 per embed set, mentions that ping nothing,
+command names) still run.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator
+from bot.localdiscord.server import Recorded
 
-from tests.fakediscord.server import Recorded
-
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
+SPEC_PATH = Path(
+    os.environ.get("DISCORD_API_SPEC")
+    or Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
+)
 COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
+
+
+class _Validator(Protocol):
+    def iter_errors(self, instance: Any) -> Any: ...
 
 
 @functools.cache
 def _spec() -> dict[str, Any] | None:
     if not SPEC_PATH.is_file():
         return None
-    return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    try:
+        import jsonschema  # noqa: F401 - optional: only the schema checks need it
+    except ImportError:
+        return None
+    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
 
 
 def spec_available() -> bool:
@@ -28,10 +45,13 @@ def spec_available() -> bool:
 
 
 @functools.cache
-def _operations() -> list[tuple[re.Pattern[str], str, Draft202012Validator]]:
+def _operations() -> list[tuple[re.Pattern[str], str, _Validator]]:
+    from jsonschema import Draft202012Validator
+
     spec = _spec()
-    assert spec is not None
-    found = []
+    if spec is None:
+        return []
+    found: list[tuple[re.Pattern[str], str, _Validator]] = []
     for template, item in spec["paths"].items():
         pattern = re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", template) + "$")
         for method, op in item.items():

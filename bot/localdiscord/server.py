@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakediscord import builders as b
+from bot.localdiscord import builders as b
 
 API = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -28,6 +28,13 @@ CALLBACK_DEADLINE = 3.0  # seconds Discord waits for an interaction's first call
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 GUILDS_PER_SHARD = 2500  # Discord closes an identify with more than this with 4011 "sharding required"
 RECOMMENDED_PER_SHARD = 1000  # what /gateway/bot's "shards" works out to in practice
+
+
+class Refused(AssertionError):
+    """What Discord's client would not let a member send (an unknown option, a value out of range).
+
+    An ``AssertionError`` so a test that sends such a thing fails loudly; the playground shows it.
+    """
 
 
 @dataclass
@@ -84,7 +91,7 @@ class Session:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeDiscord:
+class LocalDiscord:
     def __init__(self) -> None:
         self.app_id = b.snowflake()
         self.bot_user = b.user(self.app_id, "heartstopper-bot", bot=True)
@@ -115,7 +122,7 @@ class FakeDiscord:
         self.ready_sent = asyncio.Event()
 
     # --- lifecycle ------------------------------------------------------------------------------
-    async def start(self) -> FakeDiscord:
+    async def start(self) -> LocalDiscord:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("GET", "/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
@@ -599,7 +606,8 @@ class FakeDiscord:
 
     async def send_op(self, op: int, d: Any = None, *, shard: int = 0) -> None:
         ws = self.sessions[shard].ws
-        assert ws is not None
+        if ws is None:
+            raise RuntimeError(f"shard {shard} has no gateway connection")
         await ws.send_str(json.dumps({"op": op, "d": d, "s": None, "t": None}))
 
     async def drop_connection(self, *, shard: int = 0) -> None:
@@ -613,9 +621,8 @@ class FakeDiscord:
             for cmd in scope:
                 if cmd["name"] == name:
                     return cmd
-        raise AssertionError(
-            f"/{name} was never synced; synced: {[c['name'] for s in self.commands.values() for c in s]}"
-        )
+        synced = ", ".join(sorted(c["name"] for s in self.commands.values() for c in s))
+        raise Refused(f"/{name} is not one of the bot's commands; its commands: {synced}")
 
     def _options(
         self,
@@ -626,17 +633,22 @@ class FakeDiscord:
         *,
         focused: str | None = None,
         strict: bool = True,
+        command_label: str = "command",
     ) -> list[dict[str, Any]]:
         """Typed options for the values, checked like Discord checks them against the synced command."""
         by_name = {o["name"]: o for o in spec}
         out = []
         for key, value in values.items():
             option = by_name.get(key)
-            assert option is not None, f"unknown option {key!r}; known: {sorted(by_name)}"
+            if option is None:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise Refused(f"/{command_label} has no option `{key}`; its options: {known}")
             kind = option["type"]
             item: dict[str, Any] = {"name": key, "type": kind}
             if kind == 7:
-                channel = next(c for c in guild["channels"] if int(c["id"]) == int(value))
+                channel = next((c for c in guild["channels"] if str(c["id"]) == str(value)), None)
+                if channel is None:
+                    raise Refused(f"`{key}` must be a channel of this server")
                 resolved.setdefault("channels", {})[str(value)] = {
                     "id": str(value),
                     "name": channel["name"],
@@ -667,26 +679,31 @@ class FakeDiscord:
             out.append(item)
         if strict and focused is None:
             missing = [o["name"] for o in spec if o.get("required") and o["name"] not in values]
-            assert not missing, f"Discord would refuse: missing required options {missing}"
+            if missing:
+                raise Refused(f"missing required option(s): {', '.join(missing)}")
         return out
 
     @staticmethod
     def _check_value(option: dict[str, Any], value: Any) -> None:
-        kind = option["type"]
-        if kind == 4:
-            assert isinstance(value, int), f"{option['name']} must be an integer"
-            if option.get("min_value") is not None:
-                assert value >= option["min_value"], f"Discord would refuse {value} < min {option['min_value']}"
-            if option.get("max_value") is not None:
-                assert value <= option["max_value"], f"Discord would refuse {value} > max {option['max_value']}"
-        if kind == 3:
-            assert isinstance(value, str)
-            if option.get("max_length") is not None:
-                assert len(value) <= option["max_length"], "Discord would refuse: string too long"
-            if option.get("min_length") is not None:
-                assert len(value) >= option["min_length"], "Discord would refuse: string too short"
-        if option.get("choices"):
-            assert value in [c["value"] for c in option["choices"]], f"{value!r} is not one of the choices"
+        name, low, high = option["name"], option.get("min_value"), option.get("max_value")
+        if option["type"] == 4:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise Refused(f"`{name}` must be a whole number")
+            if low is not None and value < low:
+                raise Refused(f"`{name}` must be at least {low}")
+            if high is not None and value > high:
+                raise Refused(f"`{name}` must be at most {high}")
+        if option["type"] == 3:
+            if not isinstance(value, str):
+                raise Refused(f"`{name}` must be text")
+            longest, shortest = option.get("max_length"), option.get("min_length")
+            if longest is not None and len(value) > longest:
+                raise Refused(f"`{name}` can be at most {longest} characters")
+            if shortest is not None and len(value) < shortest:
+                raise Refused(f"`{name}` needs at least {shortest} characters")
+        choices = [c["value"] for c in option.get("choices") or []]
+        if choices and value not in choices:
+            raise Refused(f"`{name}` must be one of: {', '.join(map(str, choices))}")
 
     def _base_interaction(
         self,
@@ -740,11 +757,30 @@ class FakeDiscord:
         cmd = self._command(parts[0])
         resolved: dict[str, Any] = {}
         if len(parts) > 1:
-            sub = next(o for o in cmd.get("options", []) if o["name"] == parts[1])
-            inner = self._options(sub.get("options", []), values, resolved, guild, focused=focused, strict=strict)
+            sub = next((o for o in cmd.get("options", []) if o["name"] == parts[1]), None)
+            if sub is None:
+                subs = ", ".join(o["name"] for o in cmd.get("options", []) if o["type"] in (1, 2))
+                raise Refused(f"/{parts[0]} has no subcommand `{parts[1]}`; try one of: {subs}")
+            inner = self._options(
+                sub.get("options", []),
+                values,
+                resolved,
+                guild,
+                focused=focused,
+                strict=strict,
+                command_label=command,
+            )
             opts = [{"type": 1, "name": parts[1], "options": inner}]
         else:
-            opts = self._options(cmd.get("options", []), values, resolved, guild, focused=focused, strict=strict)
+            opts = self._options(
+                cmd.get("options", []),
+                values,
+                resolved,
+                guild,
+                focused=focused,
+                strict=strict,
+                command_label=command,
+            )
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
