@@ -15,6 +15,7 @@ import os
 import random
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -28,6 +29,7 @@ from bot.content.loader import ContentError, load_catalog
 from bot.content.packcheck import check_packs
 from bot.domain.models import Catalog
 from bot.log import setup_logging
+from bot.playground.run import PlaygroundOptions, run_playground
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings, project_root
 from bot.storage.database import Database
@@ -141,30 +143,28 @@ def _check_pack_cli(files: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args_list = sys.argv[1:] if argv is None else argv
-    if args_list and args_list[0] == "check-pack":
-        return _check_pack_cli(args_list[1:])
+def _playground_cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="heartstopper-bot",
-        description="A Discord bot for Heartstopper fan servers. Also: heartstopper-bot check-pack FILE...",
+        prog="heartstopper-bot playground",
+        description="The real bot against a built-in local Discord, used from a web page. No token, no account.",
     )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="validate settings, content, database and commands, then exit without connecting",
+    parser.add_argument("--port", type=int, default=8765, help="port for the page (default 8765; 0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1)")
+    parser.add_argument("--data-dir", type=Path, help="content folder to play with (default: the bundled data/)")
+    parser.add_argument("--database", type=Path, help="SQLite file to keep (default: a fresh one, deleted at exit)")
+    parser.add_argument("--open", action="store_true", help="open the page in your browser")
+    args = parser.parse_args(argv)
+    setup_logging((os.environ.get("LOG_LEVEL") or "WARNING").upper())
+    options = PlaygroundOptions(
+        host=args.host, port=args.port, data_dir=args.data_dir, database=args.database, open_browser=args.open
     )
-    parser.add_argument("--env-file", help="read settings from this file instead of .env")
-    parser.add_argument("--version", action="version", version=f"heartstopper-bot {__version__}")
-    args = parser.parse_args(args_list)
-    _load_env_files(args.env_file)
+    return _guarded(lambda: asyncio.run(run_playground(options)))
+
+
+def _guarded(run: Callable[[], int]) -> int:
+    """Run, turning every expected failure into one line on stderr and an exit code."""
     try:
-        settings = load_settings(os.environ)
-        setup_logging(settings.log_level, secrets=[settings.token or ""])
-        if args.check:
-            return asyncio.run(run_check(settings))
-        settings.require_token()
-        return asyncio.run(run_bot(settings))
+        return run()
     except SettingsError as exc:
         return _fatal(str(exc), EXIT_SETTINGS)
     except ContentError as exc:
@@ -192,6 +192,38 @@ def main(argv: list[str] | None = None) -> int:
         )
     except KeyboardInterrupt:
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list and args_list[0] == "check-pack":
+        return _check_pack_cli(args_list[1:])
+    if args_list and args_list[0] == "playground":
+        return _playground_cli(args_list[1:])
+    parser = argparse.ArgumentParser(
+        prog="heartstopper-bot",
+        description="A Discord bot for Heartstopper fan servers. "
+        "Also: heartstopper-bot playground (try it in a browser, no token), heartstopper-bot check-pack FILE...",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="validate settings, content, database and commands, then exit without connecting",
+    )
+    parser.add_argument("--env-file", help="read settings from this file instead of .env")
+    parser.add_argument("--version", action="version", version=f"heartstopper-bot {__version__}")
+    args = parser.parse_args(args_list)
+    _load_env_files(args.env_file)
+
+    def run() -> int:
+        settings = load_settings(os.environ)
+        setup_logging(settings.log_level, secrets=[settings.token or ""])
+        if args.check:
+            return asyncio.run(run_check(settings))
+        settings.require_token()
+        return asyncio.run(run_bot(settings))
+
+    return _guarded(run)
 
 
 if __name__ == "__main__":

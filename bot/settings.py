@@ -81,7 +81,8 @@ class Settings:
         """The token, or a SettingsError saying how to provide it."""
         if not self.token:
             raise SettingsError(
-                "DISCORD_TOKEN is not set: put your bot token in .env (see .env.example) or the environment"
+                "DISCORD_TOKEN is not set: put your bot token in .env (see .env.example) or the environment, "
+                "or try the bot without one: heartstopper-bot playground"
             )
         return self.token
 

@@ -44,6 +44,20 @@ def test_no_token_is_one_line_without_traceback(tmp_path):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "DISCORD_TOKEN is not set" in lines[0]
+    assert "heartstopper-bot playground" in lines[0]  # the way to try it without a token
+
+
+def test_playground_with_broken_content_says_what_check_says(tmp_path):
+    """A pack author's mistake reads the same in the playground as in --check: file, line, field."""
+    content = tmp_path / "my-content"
+    shutil.copytree(ROOT / "data", content)
+    pack = content / "trivia" / "core.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("difficulty: easy", "difficulty: trivial", 1), "utf-8")
+    check = _run(["--check"], {"DATA_DIR": str(content), "DATABASE_PATH": str(tmp_path / "x.sqlite3")}, tmp_path)
+    played = _run(["playground", "--port", "0", "--data-dir", str(content)], {}, tmp_path)
+    assert played.returncode == check.returncode == 3
+    assert "my-content/trivia/core.yaml:" in played.stderr and "'trivial' is not allowed" in played.stderr
+    assert played.stderr == check.stderr and "Traceback" not in played.stderr
 
 
 def test_newer_database_is_refused(tmp_path):

@@ -9,6 +9,7 @@ them), deduplicates sends by nonce like Discord, and can apply rate-limit bucket
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import math
 import re
@@ -120,6 +121,11 @@ class LocalDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.ready_sent = asyncio.Event()
+        self.message_interactions: dict[int, Interaction] = {}  # which interaction made a message
+        self.message_listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        self.request_checker: Callable[[Recorded], list[str]] | None = None  # e.g. spec.check_request
+        self.problems: list[str] = []  # what request_checker found
+        self.clock: Callable[[], dt.datetime] | None = None  # message timestamps; default: wall time
 
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> LocalDiscord:
@@ -164,15 +170,17 @@ class LocalDiscord:
         channels: int = 2,
         bot_permissions: int | None = None,
         channel_overwrites: dict[int, list[dict[str, Any]]] | None = None,
+        channel_names: list[str] | None = None,
     ) -> dict[str, Any]:
         guild_id = b.snowflake()
         bot_role = b.snowflake()
         perms = b.MEMBER_PERMS if bot_permissions is None else bot_permissions
+        names = channel_names or [f"channel-{i}" for i in range(channels)]
         chans = []
-        for i in range(channels):
+        for i, channel_name in enumerate(names):
             cid = b.snowflake()
             chans.append(
-                b.text_channel(cid, guild_id, f"channel-{i}", position=i, overwrites=(channel_overwrites or {}).get(i))
+                b.text_channel(cid, guild_id, channel_name, position=i, overwrites=(channel_overwrites or {}).get(i))
             )
         data = b.guild(
             guild_id,
@@ -325,6 +333,8 @@ class LocalDiscord:
             for key, value in headers.items():
                 response.headers.setdefault(key, value)
             rec.status = response.status
+            if self.request_checker is not None:
+                self.problems += self.request_checker(rec)
             return response
         finally:
             await self._notify()
@@ -399,6 +409,7 @@ class LocalDiscord:
                 msg = self.messages[inter.original_message_id]
                 msg.update(self._edit_fields({k: v for k, v in body.items() if k != "flags"}))
                 msg["flags"] = int(msg["flags"]) & ~LOADING
+                self._changed_message(msg)
             else:
                 msg = self._store(int(inter.payload["channel_id"]), body, interaction=inter)
             inter.followups.append(msg)
@@ -425,6 +436,10 @@ class LocalDiscord:
                 return self._error(404, 10008, "Unknown Message")
             if method == "PATCH":
                 self.messages[message_id].update(self._edit_fields(body))
+                self._changed_message(self.messages[message_id])
+            if method == "DELETE":
+                self._emit("delete", self.messages.pop(message_id))
+                return web.Response(status=204)
             return self._json(self.messages[message_id])
         return self._error(404, 0, f"404: Not Found ({method} {path})")
 
@@ -448,10 +463,25 @@ class LocalDiscord:
             flags=flags,
             interaction_id=interaction.id if interaction else None,
         )
+        msg["timestamp"] = self._timestamp()
         self.messages[message_id] = msg
         if interaction is not None:
             interaction.message_ids.append(message_id)
+            self.message_interactions[message_id] = interaction
+        self._emit("create", msg)
         return msg
+
+    # --- watching messages (the playground shows them as they change) ---------------------------
+    def _timestamp(self) -> str:
+        return (self.clock() if self.clock else dt.datetime.now(dt.UTC)).isoformat()
+
+    def _changed_message(self, msg: dict[str, Any]) -> None:
+        msg["edited_timestamp"] = self._timestamp()
+        self._emit("update", msg)
+
+    def _emit(self, event: str, msg: dict[str, Any]) -> None:
+        for listener in self.message_listeners:
+            listener(event, msg)
 
     def _by_token(self, token: str) -> Interaction | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
@@ -485,6 +515,7 @@ class LocalDiscord:
             message_id = int(inter.payload["message"]["id"])
             if message_id in self.messages:
                 self.messages[message_id].update(self._edit_fields(data))
+                self._changed_message(self.messages[message_id])
                 answer["resource"] = {"type": 7, "message": self.messages[message_id]}
             answer["interaction"]["response_message_id"] = str(message_id)
         return self._json(answer)
@@ -506,8 +537,9 @@ class LocalDiscord:
             if which == "@original":
                 inter.thinking = False
                 self.messages[message_id]["flags"] = int(self.messages[message_id]["flags"]) & ~LOADING
+            self._changed_message(self.messages[message_id])
         if method == "DELETE":
-            self.messages.pop(message_id)
+            self._emit("delete", self.messages.pop(message_id))
             return web.Response(status=204)
         return self._json(self.messages[message_id])
 
@@ -810,11 +842,25 @@ class LocalDiscord:
         return inter
 
     async def autocomplete(
-        self, command: str, guild: dict[str, Any], focused: str, value: str, **others: Any
+        self,
+        command: str,
+        guild: dict[str, Any],
+        focused: str,
+        value: str,
+        *,
+        channel_id: int | None = None,
+        user_obj: dict[str, Any] | None = None,
+        permissions: int = b.MEMBER_PERMS,
+        **others: Any,
     ) -> Interaction:
         data = self._command_data(command, {**others, focused: value}, guild, focused=focused)
         inter = self._base_interaction(
-            4, guild, self.channel_ids(guild)[0], b.user(424242, "fan"), b.MEMBER_PERMS, data
+            4,
+            guild,
+            channel_id or self.channel_ids(guild)[0],
+            user_obj or b.user(424242, "fan"),
+            permissions,
+            data,
         )
         inter.sent_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", inter.payload)

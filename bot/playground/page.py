@@ -1,0 +1,300 @@
+"""The playground's web side: the page, a websocket of message changes, and what a person can do.
+
+The page never receives HTML from a message: it gets the message objects the bot sent (content,
+embeds, buttons) as JSON and builds the DOM from text. A member's actions go through the local
+Discord exactly as a Discord client's would (``LocalDiscord.slash``, ``autocomplete``, ``click``),
+so the bot cannot tell the playground from Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.localdiscord import builders as b
+from bot.localdiscord.server import LocalDiscord, Refused
+from bot.playground.clock import PlaygroundClock
+from bot.playground.commands import CommandEntry, flatten, parse
+
+log = logging.getLogger(__name__)
+
+STATIC = resources.files("bot.playground") / "static"
+_CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+EPHEMERAL, LOADING = 1 << 6, 1 << 7
+AUTOCOMPLETE_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Someone the person at the page can act as."""
+
+    user: dict[str, Any]
+    moderator: bool
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    @property
+    def permissions(self) -> int:
+        return b.MODERATOR_PERMS if self.moderator else b.MEMBER_PERMS
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.user["global_name"], "moderator": self.moderator}
+
+
+def default_members() -> list[Member]:
+    """A small fan server: one moderator (Manage Server) and three members."""
+    people = [("Ava", True), ("Ben", False), ("Cleo", False), ("Dev", False)]
+    return [Member(b.user(1001 + i, name.lower()) | {"global_name": name}, mod) for i, (name, mod) in enumerate(people)]
+
+
+class Playground:
+    """Serves the page and turns what a person does into what a Discord client would send."""
+
+    def __init__(
+        self,
+        discord: LocalDiscord,
+        guild: dict[str, Any],
+        clock: PlaygroundClock,
+        members: list[Member],
+        *,
+        next_post: Callable[[], Awaitable[dt.datetime | None]],
+    ) -> None:
+        self.discord = discord
+        self.guild = guild
+        self.clock = clock
+        self.members = {m.id: m for m in members}
+        self._next_post = next_post
+        self._clients: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._sockets: set[web.WebSocketResponse] = set()
+        discord.message_listeners.append(self._message_changed)
+
+    # --- the app ----------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024)
+        app.router.add_get("/", self._index)
+        app.router.add_get("/static/{name}", self._static)
+        app.router.add_get("/ws", self._socket)
+        app.router.add_post("/api/run", self._run)
+        app.router.add_post("/api/autocomplete", self._autocomplete)
+        app.router.add_post("/api/click", self._click)
+        app.router.add_post("/api/clock", self._clock)
+        return app
+
+    async def _index(self, _: web.Request) -> web.Response:
+        return self._file("index.html")
+
+    async def _static(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if "/" in name or name.startswith(".") or not (STATIC / name).is_file():
+            raise web.HTTPNotFound
+        return self._file(name)
+
+    @staticmethod
+    def _file(name: str) -> web.Response:
+        suffix = name[name.rfind(".") :]
+        return web.Response(
+            body=(STATIC / name).read_bytes(),
+            content_type=_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+            headers={
+                "Cache-Control": "no-store",
+                # The page builds everything from text; nothing inline or from elsewhere may run.
+                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'",
+            },
+        )
+
+    # --- state for the page -------------------------------------------------------------------
+    def entries(self) -> list[CommandEntry]:
+        return flatten([c for scope in self.discord.commands.values() for c in scope])
+
+    def clock_state(self) -> dict[str, Any]:
+        return {"now_ms": self.clock.now().timestamp() * 1000, "speed": self.clock.speed}
+
+    def state(self) -> dict[str, Any]:
+        channels = [{"id": str(c["id"]), "name": c["name"]} for c in self.guild["channels"]]
+        bot_user = self.discord.bot_user
+        return {
+            "type": "state",
+            "guild": {"id": str(self.guild["id"]), "name": self.guild["name"]},
+            "channels": channels,
+            "members": [m.as_json() for m in self.members.values()],
+            "bot": {"id": str(bot_user["id"]), "name": bot_user["username"]},
+            "commands": [e.as_json() for e in self.entries()],
+            "clock": self.clock_state(),
+            "messages": [self._view(m) for m in self.discord.messages.values()],
+        }
+
+    def _view(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """A message as the page needs it: who may see it, and which command it answers."""
+        inter = self.discord.message_interactions.get(int(msg["id"]))
+        visible_to = None
+        used = None
+        if inter is not None:
+            user_id = str(inter.payload["member"]["user"]["id"])
+            if int(msg["flags"]) & EPHEMERAL:
+                visible_to = user_id
+            data = inter.payload["data"]
+            if inter.payload["type"] == 2:
+                sub = next((o["name"] for o in data.get("options") or [] if o.get("type") == 1), None)
+                used = {"user_id": user_id, "command": "/" + " ".join(p for p in (data["name"], sub) if p)}
+        return {
+            "id": str(msg["id"]),
+            "channel_id": str(msg["channel_id"]),
+            "content": msg.get("content") or "",
+            "embeds": msg.get("embeds") or [],
+            "components": msg.get("components") or [],
+            "thinking": bool(int(msg["flags"]) & LOADING),
+            "timestamp": msg.get("timestamp"),
+            "edited": bool(msg.get("edited_timestamp")),
+            "visible_to": visible_to,
+            "used": used,
+            "interaction_id": str(inter.id) if inter is not None else None,
+        }
+
+    def _message_changed(self, event: str, msg: dict[str, Any]) -> None:
+        self.broadcast({"type": event, "message": self._view(msg)})
+
+    def broadcast(self, event: dict[str, Any]) -> None:
+        for queue in self._clients:
+            queue.put_nowait(event)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=20)
+        await ws.prepare(request)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        queue.put_nowait(self.state())
+        self._clients.add(queue)
+        self._sockets.add(ws)
+
+        async def pump() -> None:
+            while True:
+                await ws.send_str(json.dumps(await queue.get()))
+
+        sender = asyncio.create_task(pump())
+        try:
+            async for message in ws:
+                if message.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                    break
+        finally:
+            self._clients.discard(queue)
+            self._sockets.discard(ws)
+            sender.cancel()
+        return ws
+
+    async def close(self) -> None:
+        """Say goodbye to open pages, so shutting down does not wait for them."""
+        for ws in list(self._sockets):
+            await ws.close(code=1001, message=b"the playground stopped")
+
+    # --- what a person does -------------------------------------------------------------------
+    async def _body(self, request: web.Request) -> tuple[dict[str, Any], Member]:
+        try:
+            data = await request.json()
+            member = self.members[int(data["member_id"])]
+        except (ValueError, KeyError, TypeError):
+            raise web.HTTPBadRequest(text="expected JSON with a member_id") from None
+        return data, member
+
+    def _channel(self, data: dict[str, Any]) -> int:
+        wanted = str(data.get("channel_id"))
+        if not any(str(c["id"]) == wanted for c in self.guild["channels"]):
+            raise web.HTTPBadRequest(text="unknown channel")
+        return int(wanted)
+
+    def _parse(self, text: str, member: Member) -> tuple[str, dict[str, Any]]:
+        entries = self.entries()
+        parsed = parse(text, entries, channels=self.guild["channels"], members=[m.user for m in self.members.values()])
+        entry = next(e for e in entries if e.path == parsed.path)
+        if entry.moderator_only and not member.moderator:
+            # Discord does not even list it for them: default_member_permissions is Manage Server.
+            raise Refused(f"/{parsed.path} is only for members with Manage Server. Act as a moderator to use it.")
+        return parsed.path, parsed.options
+
+    async def _run(self, request: web.Request) -> web.Response:
+        data, member = await self._body(request)
+        channel_id = self._channel(data)
+        try:
+            path, options = self._parse(str(data.get("text", "")), member)
+            inter = await self.discord.slash(
+                path,
+                self.guild,
+                channel_id=channel_id,
+                user_obj=member.user,
+                permissions=member.permissions,
+                **options,
+            )
+        except Refused as refused:
+            return web.json_response({"ok": False, "error": str(refused)})
+        return web.json_response({"ok": True, "interaction_id": str(inter.id)})
+
+    async def _autocomplete(self, request: web.Request) -> web.Response:
+        data, member = await self._body(request)
+        channel_id = self._channel(data)
+        try:
+            path, options = self._parse(str(data.get("text", "")), member)
+        except Refused:
+            return web.json_response({"choices": []})
+        if not options:
+            return web.json_response({"choices": []})
+        focused = list(options)[-1]
+        value = options.pop(focused)
+        try:
+            inter = await self.discord.autocomplete(
+                path,
+                self.guild,
+                focused,
+                str(value),
+                channel_id=channel_id,
+                user_obj=member.user,
+                permissions=member.permissions,
+                **options,
+            )
+            answer = await self.discord.reply_to(inter, timeout=AUTOCOMPLETE_TIMEOUT)
+        except (Refused, AssertionError):
+            return web.json_response({"choices": []})
+        return web.json_response({"choices": (answer.get("data") or {}).get("choices", [])})
+
+    async def _click(self, request: web.Request) -> web.Response:
+        data, member = await self._body(request)
+        message_id = int(data.get("message_id", 0))
+        if message_id not in self.discord.messages:
+            return web.json_response({"ok": False, "error": "That message is gone."})
+        await self.discord.click(
+            message_id, str(data.get("custom_id", "")), self.guild, user_obj=member.user, permissions=member.permissions
+        )
+        return web.json_response({"ok": True})
+
+    async def _clock(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+            action = data["action"]
+            if action == "speed":
+                self.clock.set_speed(float(data["value"]))
+            elif action == "advance":
+                self.clock.advance(float(data["seconds"]))
+            elif action == "next-post":
+                due = await self._next_post()
+                if due is None:
+                    return web.json_response(
+                        {
+                            "ok": False,
+                            "error": "No daily countdown is scheduled. As a moderator, run "
+                            "/settings countdown-channel channel:#countdown first.",
+                        }
+                    )
+                self.clock.jump_to(due + dt.timedelta(seconds=1))
+            else:
+                raise KeyError(action)
+        except (KeyError, ValueError, TypeError):
+            raise web.HTTPBadRequest(text="expected an action: speed, advance or next-post") from None
+        self.broadcast({"type": "clock", "clock": self.clock_state()})
+        return web.json_response({"ok": True, "clock": self.clock_state()})

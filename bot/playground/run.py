@@ -1,0 +1,116 @@
+"""``heartstopper-bot playground``: the local Discord, the real bot and the page, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import tempfile
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import HeartstopperBot, apply_endpoints
+from bot.content.loader import load_catalog
+from bot.localdiscord import spec
+from bot.localdiscord.server import LocalDiscord, Recorded
+from bot.playground.clock import PlaygroundClock
+from bot.playground.page import Playground, default_members
+from bot.services import build_services
+from bot.settings import SettingsError, default_data_dir, load_settings
+from bot.storage.database import Database
+from bot.storage.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+PLAYGROUND_TOKEN = "playground.local-only.token"  # noqa: S105 - not a secret: the local Discord takes any
+GUILD_NAME = "Heartstopper Fans"
+CHANNELS = ["general", "countdown", "trivia"]
+READY_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlaygroundOptions:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    data_dir: Path | None = None
+    database: Path | None = None
+    open_browser: bool = False
+
+
+def _check(rec: Recorded) -> list[str]:
+    """Bodies Discord would reject, logged as they happen (the tests' checks, live)."""
+    problems = spec.check_request(rec)
+    for problem in problems:
+        log.warning("Discord would reject this: %s", problem)
+    return problems
+
+
+async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | None = None) -> int:
+    """Run until SIGINT/SIGTERM (or ``stop``); content errors raise ``ContentError`` like ``--check``."""
+    data_dir = (options.data_dir or default_data_dir()).expanduser()
+    if not data_dir.is_dir():
+        raise SettingsError(f"--data-dir {str(data_dir)!r} is not a folder: point it at a folder like data/")
+    catalog = load_catalog(data_dir)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+    async with contextlib.AsyncExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="heartstopper-playground-")))
+        discord = await LocalDiscord().start()
+        stack.push_async_callback(discord.stop)
+        guild = discord.add_guild(GUILD_NAME, channel_names=CHANNELS)
+        clock = PlaygroundClock()
+        discord.clock = clock.now
+        discord.request_checker = _check
+
+        settings = load_settings(
+            {
+                **discord.env(),
+                "DISCORD_TOKEN": PLAYGROUND_TOKEN,
+                "DATABASE_PATH": str(options.database or scratch / "playground.sqlite3"),
+                "DATA_DIR": str(data_dir),
+            }
+        )
+        apply_endpoints(settings)
+        db = await Database.open(settings.database_path)
+        stack.push_async_callback(db.close)
+        await migrate(db)
+        services = build_services(
+            db, catalog, clock, random.Random(), countdown_grace_hours=settings.countdown_grace_hours
+        )
+        bot = HeartstopperBot(settings=settings, services=services)
+        await bot.login(PLAYGROUND_TOKEN)
+        stack.push_async_callback(bot.close)
+        connection = asyncio.create_task(bot.connect(reconnect=True), name="playground-bot")
+        await asyncio.wait_for(bot.wait_until_ready(), READY_TIMEOUT)
+
+        page = Playground(discord, guild, clock, default_members(), next_post=services.countdown.next_due_at)
+        runner = web.AppRunner(page.app(), access_log=None, shutdown_timeout=2)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        stack.push_async_callback(page.close)
+        site = web.TCPSite(runner, options.host, options.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise SettingsError(
+                f"cannot serve the playground on {options.host}:{options.port} ({exc.strerror}): "
+                "pick another port with --port"
+            ) from None
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        url = f"http://{options.host}:{port}/"
+        print(f"heartstopper-bot playground: {url}", flush=True)  # noqa: T201 - the one line a person needs
+        if options.open_browser:
+            webbrowser.open(url)
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({stopper, connection}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+    return 0
