@@ -132,14 +132,22 @@ def _request_close(bot: HeartstopperBot, sig: signal.Signals) -> None:
 
 def _check_pack_cli(files: list[str]) -> int:
     if not files:
-        return _fatal("check-pack needs at least one file: heartstopper-bot check-pack data/trivia/core.yaml", 2)
-    problems, questions = check_packs([Path(f) for f in files])
-    for problem in problems:
+        return _fatal(
+            "check-pack needs at least one file: heartstopper-bot check-pack data/trivia/show-season-1.yaml", 2
+        )
+    try:
+        catalog = load_catalog(load_settings(os.environ).data_dir)
+    except (SettingsError, ContentError):
+        catalog = None  # the pack is still checked on its own; the fairness checks need the catalog
+    report = check_packs([Path(f) for f in files], catalog)
+    for problem in report.problems:
         print(problem)  # noqa: T201 - the checker's report
-    if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)  # noqa: T201
+    for line in report.balance_lines:
+        print(line)  # noqa: T201
+    if report.problems:
+        print(f"{len(report.problems)} problem(s) found", file=sys.stderr)  # noqa: T201
         return 1
-    print(f"ok: {len(files)} pack file(s), {questions} question(s)")  # noqa: T201
+    print(f"ok: {len(files)} pack file(s), {report.questions} question(s)")  # noqa: T201
     return 0
 
 

@@ -51,12 +51,12 @@ def test_playground_with_broken_content_says_what_check_says(tmp_path):
     """A pack author's mistake reads the same in the playground as in --check: file, line, field."""
     content = tmp_path / "my-content"
     shutil.copytree(ROOT / "data", content)
-    pack = content / "trivia" / "core.yaml"
+    pack = content / "trivia" / "season-1.yaml"
     pack.write_text(pack.read_text(encoding="utf-8").replace("difficulty: easy", "difficulty: trivial", 1), "utf-8")
     check = _run(["--check"], {"DATA_DIR": str(content), "DATABASE_PATH": str(tmp_path / "x.sqlite3")}, tmp_path)
     played = _run(["playground", "--port", "0", "--data-dir", str(content)], {}, tmp_path)
     assert played.returncode == check.returncode == 3
-    assert "my-content/trivia/core.yaml:" in played.stderr and "'trivial' is not allowed" in played.stderr
+    assert "my-content/trivia/season-1.yaml:" in played.stderr and "'trivial' is not allowed" in played.stderr
     assert played.stderr == check.stderr and "Traceback" not in played.stderr
 
 

@@ -1,19 +1,54 @@
-"""Everything shipped in data/ loads, and its facts keep their sources."""
+"""Everything shipped in data/ loads, keeps its sources, and makes fair trivia.
+
+These are the checks that keep the content true as it grows: a question without a source, a
+duplicate or near-duplicate, an option that spoils a later season, a season tag lower than what the
+question names, text longer than Discord shows, or a lopsided pack fails here, naming the question.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pytest
+
+from bot.content.audit import audit_questions, balance
 from bot.domain.models import CastGroup
+
+MIN_QUESTIONS = 250
+
+
+def questions(catalog):
+    return [q for p in catalog.packs for q in p.questions]
 
 
 def test_catalog_counts(catalog):
     counts = catalog.counts()
-    assert counts["episodes"] == 24 and counts["cast"] >= 30 and counts["questions"] >= 60
+    assert counts["episodes"] == 24 and counts["cast"] >= 30 and counts["questions"] >= MIN_QUESTIONS
 
 
-def test_every_fact_has_a_source(catalog):
+def test_every_fact_and_question_has_a_source(catalog):
     assert all(m.sources for m in catalog.cast)
+    assert all(s.sources for s in catalog.seasons)
     assert all(e.sources for e in catalog.episodes)
-    assert all(q.source for p in catalog.packs for q in p.questions)
+    assert all(r.sources for r in catalog.releases)
+    assert all(s.sources for s in catalog.specials)
+    assert all(q.source for q in questions(catalog))
+
+
+def test_every_episode_and_the_film_has_a_sourced_synopsis(catalog):
+    missing = [e.code for e in catalog.episodes if not e.synopsis]
+    assert missing == []
+    assert all(s.synopsis and s.director and s.writer for s in catalog.specials)
+    assert all(s.director and s.writer for s in catalog.seasons)
+
+
+def test_cast_seasons_agree_with_first_season(catalog):
+    wrong = [
+        m.id
+        for m in catalog.cast
+        if m.seasons and (m.first_season != min(m.seasons) or m.detail_season < m.first_season)
+    ]
+    assert wrong == []
 
 
 def test_every_cast_group_is_used(catalog):
@@ -23,3 +58,41 @@ def test_every_cast_group_is_used(catalog):
 def test_film_has_no_date(catalog):
     film = next(r for r in catalog.releases if r.id == "heartstopper-forever")
     assert film.date is None and "not announced" in film.note
+
+
+def test_no_duplicates_no_spoiling_options_and_everything_fits_discord(catalog):
+    """Across every shipped pack: near-duplicates, options from a later season, button lengths."""
+    assert audit_questions(questions(catalog), catalog) == []
+    ids = Counter(q.id for q in questions(catalog))
+    assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_no_wrong_option_equals_the_answer(catalog):
+    assert [q.id for q in questions(catalog) if q.answer.casefold() in {w.casefold() for w in q.wrong}] == []
+
+
+@pytest.mark.parametrize("level", ["easy", "medium", "hard"])
+def test_each_difficulty_is_at_least_a_quarter(catalog, level):
+    mix = balance(questions(catalog))
+    assert mix.by_difficulty[level] >= mix.total / 4
+
+
+def test_true_false_is_at_most_a_fifth_and_not_always_true(catalog):
+    mix = balance(questions(catalog))
+    assert mix.true_false <= mix.total / 5
+    answers = {q.answer for q in questions(catalog) if q.true_false}
+    assert answers == {"True", "False"}
+
+
+def test_every_season_and_the_film_is_represented(catalog):
+    mix = balance(questions(catalog))
+    for season in catalog.season_numbers:
+        assert mix.by_season.get(season, 0) >= mix.total / 5, f"Season {season} is under a fifth"
+    film = max(s.spoiler_season for s in catalog.specials)
+    assert mix.by_season.get(film, 0) >= mix.total / 20
+
+
+def test_packs_are_themed_and_described(catalog):
+    assert len(catalog.packs) >= 4
+    assert all(p.name and p.description and len(p.questions) >= 30 for p in catalog.packs)
+    assert catalog.playable_packs[0].id == "all"

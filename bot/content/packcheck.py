@@ -3,23 +3,41 @@
 Start-up already rejects what YAML and authors get wrong (booleans from ``yes``/``off``,
 numbers from ``007``, a right answer among the wrong ones, labels over Discord's 80-character
 button limit, duplicate prompts, missing source or season). This runs the same checks on any
-file, so a pack can be fixed before it ships.
+file, then the fairness checks of ``bot.content.audit`` against the catalog (options that spoil
+a later season, near-duplicates), and reports each pack's balance by season and difficulty.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content.audit import audit_questions, balance
 from bot.content.loader import load_pack
+from bot.domain.models import Catalog, TriviaQuestion
 
 
-def check_packs(paths: list[Path]) -> tuple[list[str], int]:
-    """Problems across all files (``FILE:LINE: ...``) and the number of questions that passed."""
-    problems: list[str] = []
-    questions = 0
+@dataclass
+class PackReport:
+    problems: list[str] = field(default_factory=list)
+    questions: int = 0
+    balance_lines: list[str] = field(default_factory=list)
+
+
+def check_packs(paths: list[Path], catalog: Catalog | None = None) -> PackReport:
+    """Problems across all files (``FILE:LINE: ...`` or ``FILE: id: ...``) and the balance of what passed."""
+    report = PackReport()
+    passed: list[TriviaQuestion] = []
     for path in paths:
         pack, errs = load_pack(path, str(path))
-        problems += errs
-        if pack is not None and not errs:
-            questions += len(pack.questions)
-    return problems, questions
+        report.problems += errs
+        if pack is None or errs:
+            continue
+        if catalog is not None:
+            report.problems += [f"{path}: {p}" for p in audit_questions(pack.questions, catalog)]
+        passed += pack.questions
+        report.balance_lines += [f"{path}: {pack.name} ({pack.id})", *balance(pack.questions).lines()]
+    report.questions = len(passed)
+    if len(paths) > 1 and passed:
+        report.balance_lines += ["all packs together", *balance(passed).lines()]
+    return report

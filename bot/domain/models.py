@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 SEED_SOURCE = "seed"
+EVERYTHING_ID = "all"
 SEED_TITLE = "Netflix Tudum, “'Heartstopper' Season 2: Here's Everything You Need to Know” (Aug 2023)"
 
 
@@ -18,6 +19,7 @@ def describe_source(source: str) -> str:
 class CastGroup(StrEnum):
     TRUHAM = "truham"
     HIGGS = "higgs"
+    FRIENDS = "friends"
     FAMILY_AND_ADULTS = "family-and-adults"
     NEW_IN_SEASON_2 = "new-in-season-2"
     NEW_IN_SEASON_3 = "new-in-season-3"
@@ -27,6 +29,7 @@ class CastGroup(StrEnum):
         return {
             CastGroup.TRUHAM: "Truham",
             CastGroup.HIGGS: "Higgs",
+            CastGroup.FRIENDS: "Friends",
             CastGroup.FAMILY_AND_ADULTS: "Families and adults",
             CastGroup.NEW_IN_SEASON_2: "New in Season 2",
             CastGroup.NEW_IN_SEASON_3: "New in Season 3",
@@ -163,8 +166,23 @@ class Catalog:
     def season(self, number: int) -> Season | None:
         return next((s for s in self.seasons if s.number == number), None)
 
+    @property
+    def everything(self) -> TriviaPack:
+        """Every pack mixed: what ``/trivia start`` plays when no pack is named."""
+        return TriviaPack(
+            EVERYTHING_ID,
+            "Everything",
+            "A mix of every pack: the show season by season, the books and the film, and behind the scenes.",
+            tuple(q for p in self.packs for q in p.questions),
+        )
+
+    @property
+    def playable_packs(self) -> tuple[TriviaPack, ...]:
+        """What ``/trivia packs`` lists: the mix first, then each themed pack."""
+        return (self.everything, *self.packs) if len(self.packs) > 1 else self.packs
+
     def pack(self, pack_id: str) -> TriviaPack | None:
-        return next((p for p in self.packs if p.id == pack_id), None)
+        return next((p for p in self.playable_packs if p.id == pack_id), None)
 
     def counts(self) -> dict[str, int]:
         return {

@@ -1,6 +1,6 @@
 """What a person types in the playground's message box, read the way Discord's client reads it.
 
-``/trivia start questions:3 pack:core`` names a command (and subcommand) the bot synced, then
+``/trivia start questions:3 pack:season-1`` names a command (and subcommand) the bot synced, then
 ``option:value`` pairs; a value runs until the next known option name, so values may hold
 spaces (``/event add name:Watch party date:2027-06-01``). Values are converted to the option's
 type (whole numbers, true/false, ``#channel``, ``@member``); anything Discord's client would

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -54,7 +55,11 @@ class TriviaService:
 
     # --- starting and stopping ----------------------------------------------------------------
     def packs(self) -> tuple[TriviaPack, ...]:
-        return self.catalog.packs
+        return self._packs
+
+    @functools.cached_property
+    def _packs(self) -> tuple[TriviaPack, ...]:
+        return self.catalog.playable_packs
 
     async def start(
         self, *, guild_id: int, channel_id: int, starter_id: int, questions: int | None, pack_id: str | None
@@ -104,14 +109,13 @@ class TriviaService:
         return session
 
     def _pack(self, pack_id: str | None) -> TriviaPack:
+        packs = self.packs()
         if not pack_id:
-            return self.catalog.packs[0]
-        pack = self.catalog.pack(pack_id.strip().casefold())
+            return packs[0]
+        wanted = pack_id.strip().casefold()
+        pack = next((p for p in packs if wanted in (p.id, p.name.casefold())), None)
         if pack is None:
-            for candidate in self.catalog.packs:
-                if candidate.name.casefold() == pack_id.strip().casefold():
-                    return candidate
-            names = ", ".join(f"`{p.id}`" for p in self.catalog.packs)
+            names = ", ".join(f"`{p.id}`" for p in packs)
             raise NotFound(f"There is no pack called {quote_user_text(pack_id)}. Packs: {names}.")
         return pack
 

@@ -56,8 +56,7 @@ questions:
 def test_pack_checker_lists_every_problem_with_lines(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text(BROKEN_PACK, encoding="utf-8")
-    problems, _ = check_packs([path])
-    text = "\n".join(problems)
+    text = "\n".join(check_packs([path]).problems)
     assert f"{path}:7: questions[0].answer: YAML read this as the boolean true" in text
     assert f"{path}:14: questions[1].answer: YAML read this as the number 7" in text
     assert f"{path}:22: questions[2].wrong: repeats the right answer" in text
@@ -66,9 +65,28 @@ def test_pack_checker_lists_every_problem_with_lines(tmp_path):
     assert f"{path}:34: questions[4].prompt: duplicate prompt" in text
 
 
-def test_check_pack_accepts_the_shipped_pack():
-    problems, questions = check_packs([ROOT / "data" / "trivia" / "core.yaml"])
-    assert problems == [] and questions >= 60
+def test_check_pack_accepts_the_shipped_packs_and_reports_their_balance(catalog):
+    report = check_packs(sorted((ROOT / "data" / "trivia").glob("*.yaml")), catalog)
+    assert report.problems == [] and report.questions >= 250
+    text = "\n".join(report.balance_lines)
+    assert "all packs together" in text and "by season" in text and "difficulty : easy" in text
+
+
+def test_check_pack_catches_an_option_that_spoils_a_later_season(tmp_path, catalog):
+    path = tmp_path / "leaky.yaml"
+    path.write_text(
+        "id: leaky\nname: Leaky\ndescription: d\nquestions:\n"
+        '  - {id: q1, prompt: "Who is Nick\'s mum?", answer: Sarah, wrong: [Aunt Diane, Jane, Yan],'
+        " season: 1, difficulty: easy, source: seed}\n"
+        '  - {id: q2, prompt: "Which dog is Nick\'s?", answer: Nellie, wrong: [Rex, Max, Bo],'
+        " season: 1, difficulty: easy, source: seed}\n"
+        "  - {id: q3, prompt: Name Nick's dog please, answer: Nellie, wrong: [Rex, Max, Fido],"
+        " season: 1, difficulty: easy, source: seed}\n",
+        encoding="utf-8",
+    )
+    problems = "\n".join(check_packs([path], catalog).problems)
+    assert "q1: wrong option 'Aunt Diane' first appears in Season 3" in problems
+    assert "q3: near-duplicate of q2" in problems
 
 
 def test_broken_episode_file_names_file_line_and_field(tmp_path):

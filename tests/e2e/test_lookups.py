@@ -13,7 +13,7 @@ async def test_cast_without_name_lists_groups(running, fake):
     reply = await fake.reply_to(await fake.slash("cast", _guild(fake)))
     embed = reply["data"]["embeds"][0]
     names = [f["name"] for f in embed["fields"]]
-    assert names[:3] == ["Truham", "Higgs", "Families and adults"]
+    assert names[:4] == ["Truham", "Higgs", "Friends", "Families and adults"]
     assert "New in Season 3" in names
     assert any("Kit Connor" in f["value"] for f in embed["fields"])
 

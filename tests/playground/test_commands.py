@@ -94,8 +94,8 @@ def test_flatten_lists_subcommands_and_marks_moderator_commands():
         ("/cast", "cast", {}),
         ("/cast name:Nick", "cast", {"name": "Nick"}),
         ("  /Cast   name:Kit Connor  ", "cast", {"name": "Kit Connor"}),
-        ("/trivia start questions:3 pack:core", "trivia start", {"questions": 3, "pack": "core"}),
-        ("/trivia start pack:core questions:1", "trivia start", {"pack": "core", "questions": 1}),
+        ("/trivia start questions:3 pack:season-1", "trivia start", {"questions": 3, "pack": "season-1"}),
+        ("/trivia start pack:season-1 questions:1", "trivia start", {"pack": "season-1", "questions": 1}),
         (
             "/event add name:Watch party: the film date:2027-06-01",
             "event add",
