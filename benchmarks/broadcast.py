@@ -52,7 +52,7 @@ async def main(count: int, forbidden_share: float) -> None:
         first = len(fake.requests)
         start = time.perf_counter()
         await clock.set(dt.datetime(2026, 11, 26, 9, 0, 1, tzinfo=dt.UTC))
-        handle.bot.dispatch("countdown_schedule_changed", 0)
+        handle.bot.scheduler.wake()
         expected = count - len(forbidden)
         await fake.wait_for(
             "POST", r"^/channels/\d+/messages$", lambda r: r.status == 200, count=expected, timeout=3600

@@ -16,6 +16,7 @@ from bot import __version__
 from bot.services import Services
 from bot.settings import Settings
 from bot.ui.replies import undeclared
+from bot.ui.scheduler import Scheduler
 from bot.ui.tree import BotTree
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class HeartstopperBot(commands.AutoShardedBot):
         self.version = __version__
         self.started_monotonic = time.monotonic()
         self._sync_commands = sync_commands
+        self.scheduler = Scheduler(services.clock, wait_until_ready=self.wait_until_ready, is_closed=self.is_closed)
 
     async def load_features(self) -> None:
         """Load every cog; refuse a command that does not say who sees its answer."""
@@ -94,6 +96,7 @@ class HeartstopperBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.load_features()
+        self.scheduler.start()
         if self.settings.gateway_url and self.shard_count is None:
             # AutoShardedClient would take the gateway URL from GET /gateway/bot; with an override
             # we only want Discord's recommended shard count from it, and connect to ours.
@@ -119,6 +122,10 @@ class HeartstopperBot(commands.AutoShardedBot):
         await self.services.meta.set(key, digest)
         log.info("synced %d commands (%s)", len(synced), scope)
         return True
+
+    async def close(self) -> None:
+        self.scheduler.stop()
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("READY as %s: %d guild(s), %d shard(s)", self.user, len(self.guilds), self.shard_count or 1)

@@ -47,10 +47,10 @@ def about_embed(bot: HeartstopperBot) -> discord.Embed:
         "—" if latency != latency or latency == float("inf") else f"{latency * 1000:.0f} ms",
         inline=True,
     )
-    last_pass = bot.services.countdown.last_pass_at
+    last_pass = bot.scheduler.last_pass_at
     add_field(
         embed,
-        "Countdown scheduler",
+        "Scheduler",
         f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up",
         inline=True,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -14,20 +15,14 @@ from discord.utils import format_dt
 from bot.app import HeartstopperBot
 from bot.domain.countdown import Target
 from bot.domain.models import describe_source
-from bot.ratelimit import Pacer
 from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
-from bot.supervisor import Supervised
 from bot.ui.channels import channel_health
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
 from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
+from bot.ui.scheduler import Job
 
 log = logging.getLogger(__name__)
-
-BROADCAST_RATE = 47.0  # sends started per second: 94% of Discord's global 50/s, room for replies
-BROADCAST_CONCURRENCY = 25
-RETRY_AFTER_FAILURE = dt.timedelta(seconds=30)
-IDLE_RECHECK = dt.timedelta(seconds=60)
 
 
 def _when(target: Target) -> str:
@@ -80,24 +75,28 @@ def post_embed(plan: PostPlan) -> discord.Embed:
     return footer(embed, f"Daily countdown{late} · /countdown for details")
 
 
+@dataclass(frozen=True, slots=True)
+class CountdownPost:
+    guild_id: int
+    plan: PostPlan
+    send: Callable[[PostPlan], Awaitable[bool]]
+
+    async def run(self) -> bool:
+        return await self.send(self.plan)
+
+
 class CountdownCog(commands.Cog):
+    name = "countdown"
+
     def __init__(self, bot: HeartstopperBot, service: CountdownService) -> None:
         self.bot = bot
         self.service = service
-        self._wake = asyncio.Event()
-        self._pacer = Pacer(BROADCAST_RATE)
-        self.scheduler = Supervised("countdown-scheduler", self._scheduler)
 
     async def cog_load(self) -> None:
-        self.scheduler.start()
+        self.bot.scheduler.add(self)
 
     async def cog_unload(self) -> None:
-        self.scheduler.stop()
-
-    @commands.Cog.listener("on_countdown_schedule_changed")
-    async def wake(self, guild_id: int) -> None:
-        """A server changed its schedule: re-read it now rather than at the next idle check."""
-        self._wake.set()
+        self.bot.scheduler.remove(self.name)
 
     # --- the command -----------------------------------------------------------------------
     @visibility("public")
@@ -115,63 +114,13 @@ class CountdownCog(commands.Cog):
         matches = await self.service.release_suggestions(interaction.guild_id, current)
         return [app_commands.Choice(name=m.label[:100], value=m.label[:100]) for m in matches]
 
-    # --- the scheduler ---------------------------------------------------------------------
-    async def _scheduler(self) -> None:
-        """Post what is due, then sleep until the next due post (or a schedule change, or a minute).
+    # --- the daily post, as a source for the bot's one scheduler ---------------------------
+    async def due(self) -> AsyncIterator[Job]:
+        async for plan in self.service.due_plans():
+            yield CountdownPost(plan.guild_id, plan, self._send)
 
-        Every step is inside the error handling: a failing database read delays the next pass,
-        it never ends the loop (and ``Supervised`` restarts the loop if something still escapes).
-        """
-        await self.bot.wait_until_ready()
-        clock = self.bot.services.clock
-        while not self.bot.is_closed():
-            try:
-                failures = await self.dispatch_due()
-                next_at = await self.service.next_due_at()
-                self.service.record_pass(clock.now())
-            except Exception:
-                log.exception("countdown scheduler pass failed; retrying shortly")
-                failures, next_at = 1, None
-            now = clock.now()
-            deadline = min(next_at, now + IDLE_RECHECK) if next_at else now + IDLE_RECHECK
-            deadline = max(deadline, now + (RETRY_AFTER_FAILURE if failures else dt.timedelta(seconds=1)))
-            sleeper = asyncio.create_task(clock.sleep_until(deadline))
-            waker = asyncio.create_task(self._wake.wait())
-            try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                waker.cancel()
-                self._wake.clear()
-
-    async def dispatch_due(self) -> int:
-        """Send every due post; returns how many failed for a reason worth retrying.
-
-        Plans stream in one server at a time and each is sent as soon as it is claimed, at most
-        ``BROADCAST_CONCURRENCY`` in flight, started no faster than the pacer allows.
-        """
-        gate = asyncio.Semaphore(BROADCAST_CONCURRENCY)
-        sends: list[asyncio.Task[bool]] = []
-
-        async def one(plan: PostPlan) -> bool:
-            try:
-                await self._pacer.wait()
-                return await self._send(plan)
-            finally:
-                gate.release()
-
-        try:
-            async for plan in self.service.due_plans():
-                await gate.acquire()
-                sends.append(asyncio.create_task(one(plan)))
-        finally:
-            # Even if planning fails part-way, the posts already claimed finish before the next pass.
-            results = await asyncio.gather(*sends, return_exceptions=True)
-        if sends:
-            log.info("countdown: %d post(s) sent or tried", len(sends))
-        for error in (r for r in results if isinstance(r, BaseException)):
-            log.error("countdown send failed unexpectedly", exc_info=error)
-        return sum(1 for ok in results if ok is not True)
+    async def next_due_at(self) -> dt.datetime | None:
+        return await self.service.next_due_at()
 
     async def _send(self, plan: PostPlan) -> bool:
         # A deleted channel or missing permission known from the cache turns the schedule off without a request.

@@ -48,7 +48,7 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
             interaction,
             f"Added **{discord.utils.escape_markdown(event.name)}**: {when} ({format_dt(event.starts_at, 'R')}).",
         )
-        self.bot.dispatch("countdown_schedule_changed", interaction.guild_id)
+        self.bot.scheduler.wake()
 
     @add.autocomplete("timezone")
     async def add_zone(

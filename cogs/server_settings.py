@@ -88,7 +88,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             f"Daily countdown goes to <#{channel.id}> at {view.time} {view.timezone}. First post: {when}. "
             "Change the time with `/settings countdown-time`.",
         )
-        self.bot.dispatch("countdown_schedule_changed", guild_id)
+        self.bot.scheduler.wake()
 
     @visibility("private")
     @app_commands.command(name="countdown-time")
@@ -108,7 +108,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         else:
             tail = "Now pick a channel with `/settings countdown-channel`."
         await reply(interaction, f"Daily countdown time: {view.time} {view.timezone}. {tail}")
-        self.bot.dispatch("countdown_schedule_changed", guild_id)
+        self.bot.scheduler.wake()
 
     @countdown_time.autocomplete("timezone")
     async def countdown_zone(
@@ -124,7 +124,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         guild_id = guild_id_of(interaction)
         await self.services.countdown.turn_off(guild_id, "a moderator turned it off")
         await reply(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
-        self.bot.dispatch("countdown_schedule_changed", guild_id)
+        self.bot.scheduler.wake()
 
     @visibility("private")
     @app_commands.command(name="spoilers")

@@ -95,10 +95,6 @@ class CountdownService:
         self._posts = posts
         self._clock = clock
         self.grace = grace
-        self.last_pass_at: dt.datetime | None = None  # when the scheduler last finished a pass
-
-    def record_pass(self, at: dt.datetime) -> None:
-        self.last_pass_at = at
 
     # --- targets ------------------------------------------------------------------------------
     async def targets(self, guild_id: int | None) -> list[Target]:

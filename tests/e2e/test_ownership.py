@@ -235,6 +235,6 @@ async def test_scheduler_survives_a_failing_database_read(fake, tmp_path, catalo
         await settle()  # the pass records itself once the post is marked sent
         about = await fake.reply_to(await fake.slash("about", guild))
         fields = {f["name"]: f["value"] for f in about["data"]["embeds"][0]["fields"]}
-        assert fields["Countdown scheduler"].startswith("last ran <t:")
+        assert fields["Scheduler"].startswith("last ran <t:")
     finally:
         await handle.stop()
