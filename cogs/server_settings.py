@@ -55,6 +55,19 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             add_field(embed, "Daily countdown", "\n".join(lines))
         else:
             add_field(embed, "Daily countdown", "Not set. Use `/settings countdown-channel`.")
+        if config.daily_channel_id:
+            daily = [
+                f"Channel: <#{config.daily_channel_id}> ({'on' if config.daily_enabled else '**off**'})",
+                f"Time: {config.daily_time} {config.daily_timezone}",
+            ]
+            if config.daily_enabled and config.daily_next_post_at:
+                daily.append(f"Next question: {format_dt(config.daily_next_post_at, 'F')}")
+            if config.daily_disabled_reason:
+                daily.append(f"Turned off because {config.daily_disabled_reason}.")
+            daily.append(f"Health: {channel_health(interaction.guild, config.daily_channel_id).summary}")
+            add_field(embed, "Question of the day", "\n".join(daily))
+        else:
+            add_field(embed, "Question of the day", "Not set. Use `/settings daily-question`.")
         seconds = config.trivia_seconds or trivia_rules.DEFAULT_SECONDS
         if config.trivia_channel_ids:
             checks = [channel_health(interaction.guild, c).summary for c in config.trivia_channel_ids]
@@ -124,6 +137,52 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         guild_id = guild_id_of(interaction)
         await self.services.countdown.turn_off(guild_id, "a moderator turned it off")
         await reply(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
+        self.bot.scheduler.wake()
+
+    @visibility("private")
+    @app_commands.command(name="daily-question")
+    @app_commands.describe(
+        channel="The text channel for the question of the day",
+        time="24-hour HH:MM, like 18:30 (default: the countdown's time, else 18:00)",
+        timezone="IANA time zone, like Europe/London (default: the countdown's zone, else UTC)",
+    )
+    @moderator_only()
+    async def daily_question(
+        self,
+        interaction: discord.Interaction[HeartstopperBot],
+        channel: discord.TextChannel,
+        time: app_commands.Range[str, 1, 20] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        """Post a trivia question every day; members answer privately and build streaks."""
+        guild_id = guild_id_of(interaction)
+        health = channel_health(interaction.guild, channel.id)
+        if not health.ok:
+            raise UserError(
+                f"I can't post there: {health.summary}. Fix the channel's permissions, or pick another channel."
+            )
+        config = await self.services.daily.set_schedule(guild_id, channel.id, time, timezone)
+        first = format_dt(config.daily_next_post_at, "F") if config.daily_next_post_at else "—"
+        await reply(
+            interaction,
+            f"Question of the day goes to <#{channel.id}> at {config.daily_time} {config.daily_timezone}. "
+            f"First question: {first}. Each one is revealed with the next day's.",
+        )
+        self.bot.scheduler.wake()
+
+    @daily_question.autocomplete("timezone")
+    async def daily_zone(
+        self, interaction: discord.Interaction[HeartstopperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await zone_autocomplete(interaction, current)
+
+    @visibility("private")
+    @app_commands.command(name="daily-question-off")
+    @moderator_only()
+    async def daily_question_off(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
+        """Stop the question of the day (streaks and answers are kept)."""
+        await self.services.daily.turn_off(guild_id_of(interaction), "a moderator turned it off")
+        await reply(interaction, "Question of the day is off. `/settings daily-question` turns it back on.")
         self.bot.scheduler.wake()
 
     @visibility("private")

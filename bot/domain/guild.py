@@ -21,6 +21,12 @@ class GuildConfig:
     countdown_last_nodate_post: dt.date | None = None
     trivia_seconds: int | None = None
     trivia_channel_ids: tuple[int, ...] = ()
+    daily_channel_id: int | None = None
+    daily_time: str | None = None
+    daily_timezone: str | None = None
+    daily_enabled: bool = False
+    daily_next_post_at: dt.datetime | None = None
+    daily_disabled_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

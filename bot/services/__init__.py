@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain.models import Catalog
 from bot.services.countdown import CountdownService
+from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.lookups import LookupService
 from bot.services.trivia import TriviaService
 from bot.storage.countdown import CountdownPostRepository, EventRepository
+from bot.storage.daily import DailyRepository
 from bot.storage.database import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.meta import MetaRepository
@@ -31,6 +33,7 @@ class Services:
     settings: GuildSettingsService
     countdown: CountdownService
     trivia: TriviaService
+    daily: DailyQuestionService
 
 
 def build_services(
@@ -38,6 +41,8 @@ def build_services(
 ) -> Services:
     config = GuildConfigRepository(db)
     lookups = LookupService(catalog, config, clock)
+    trivia = TriviaRepository(db)
+    grace = dt.timedelta(hours=countdown_grace_hours)
     return Services(
         catalog=catalog,
         clock=clock,
@@ -50,7 +55,8 @@ def build_services(
             EventRepository(db),
             CountdownPostRepository(db),
             clock,
-            grace=dt.timedelta(hours=countdown_grace_hours),
+            grace=grace,
         ),
-        trivia=TriviaService(catalog, TriviaRepository(db), config, lookups, clock, rng),
+        trivia=TriviaService(catalog, trivia, config, lookups, clock, rng),
+        daily=DailyQuestionService(catalog, DailyRepository(db), trivia, config, lookups, clock, rng, grace=grace),
     )

@@ -15,7 +15,8 @@ from bot.storage.database import Queryable
 _COLUMNS = (
     "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
     "countdown_enabled, countdown_next_post_at, countdown_disabled_reason, countdown_last_nodate_post, "
-    "trivia_seconds"
+    "trivia_seconds, daily_channel_id, daily_time, daily_timezone, daily_enabled, daily_next_post_at, "
+    "daily_disabled_reason"
 )
 
 
@@ -42,6 +43,12 @@ def _config(row: aiosqlite.Row, trivia_channel_ids: tuple[int, ...]) -> GuildCon
         ),
         trivia_seconds=row["trivia_seconds"],
         trivia_channel_ids=trivia_channel_ids,
+        daily_channel_id=row["daily_channel_id"],
+        daily_time=row["daily_time"],
+        daily_timezone=row["daily_timezone"],
+        daily_enabled=bool(row["daily_enabled"]),
+        daily_next_post_at=_parse(row["daily_next_post_at"]),
+        daily_disabled_reason=row["daily_disabled_reason"],
     )
 
 

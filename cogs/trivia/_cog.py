@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -18,7 +19,9 @@ from bot.ui.checks import channel_id_of, guild_id_of, is_moderator, moderator_on
 from bot.ui.embeds import LEAF, base_embed
 from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
+from cogs.trivia import _daily as daily_text
 from cogs.trivia import _embeds as views_text
+from cogs.trivia._daily import DailySource
 from cogs.trivia._display import ChannelDisplay
 from cogs.trivia._views import ConfirmReset
 
@@ -35,15 +38,18 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         self.bot = bot
         self.service = service
         self.display = ChannelDisplay(bot)
+        self.daily_source = DailySource(bot, bot.services.daily)
         self._recovery: asyncio.Task[None] | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
         self._recovery = asyncio.create_task(self._close_interrupted(), name="trivia-recovery")
+        self.bot.scheduler.add(self.daily_source)
 
     async def cog_unload(self) -> None:
         if self._recovery is not None:
             self._recovery.cancel()
+        self.bot.scheduler.remove(self.daily_source.name)
         self.service.cancel_all()
 
     # --- commands ---------------------------------------------------------------------------
@@ -103,11 +109,30 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
 
     @visibility("public")
     @app_commands.command(name="leaderboard")
-    async def leaderboard(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
+    @app_commands.describe(board="points: game points (default); daily: question-of-the-day streaks")
+    async def leaderboard(
+        self, interaction: discord.Interaction[HeartstopperBot], board: Literal["points", "daily"] = "points"
+    ) -> None:
         """This server's top 10 players, and your own rank."""
-        board = await self.service.leaderboard(guild_id_of(interaction), interaction.user.id)
         name = interaction.guild.name if interaction.guild else "Server"
-        await reply(interaction, embed=views_text.leaderboard_embed(board, name))
+        if board == "daily":
+            rows = await self.bot.services.daily.board(guild_id_of(interaction))
+            await reply(interaction, embed=daily_text.board_embed(rows, name))
+            return
+        scores = await self.service.leaderboard(guild_id_of(interaction), interaction.user.id)
+        await reply(interaction, embed=views_text.leaderboard_embed(scores, name))
+
+    @visibility("private")
+    @app_commands.command(name="daily")
+    async def daily(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
+        """Today's question of the day, if you missed the post, and your daily streak."""
+        today = await self.bot.services.daily.today(guild_id_of(interaction), interaction.user.id)
+        if today is None:
+            raise UserError(
+                "There's no open question of the day here. A moderator can start one with `/settings daily-question`."
+            )
+        view = daily_text.answer_view(today.asked) if today.my_answer is None else None
+        await reply(interaction, embed=daily_text.today_embed(today), view=view)
 
     @visibility("public")
     @app_commands.command(name="stats")
@@ -118,7 +143,8 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         """Games, right answers, accuracy, points, wins and best streak."""
         who = member or interaction.user
         stats = await self.service.stats(guild_id_of(interaction), who.id)
-        await reply(interaction, embed=views_text.stats_embed(who, stats))
+        streak = await self.bot.services.daily.streak(guild_id_of(interaction), who.id)
+        await reply(interaction, embed=views_text.stats_embed(who, stats, daily_streak=streak))
 
     @visibility("public")
     @app_commands.command(name="packs")

@@ -121,11 +121,14 @@ def leaderboard_embed(board: Leaderboard, guild_name: str) -> discord.Embed:
     return footer(embed, "Ties: more right answers first, then the older Discord account")
 
 
-def stats_embed(user: discord.abc.User, stats: PlayerStats) -> discord.Embed:
+def stats_embed(user: discord.abc.User, stats: PlayerStats, *, daily_streak: tuple[int, int]) -> discord.Embed:
     row, rank = stats.score, stats.rank
     embed = base_embed(f"📊 Trivia stats · {escape_markdown(user.display_name)}", colour=PINK)
+    current, best = daily_streak
+    streak_line = f"{current} day{'s' if current != 1 else ''} (best {best})"
     if row is None or row.answered == 0:
-        embed.description = "No trivia answers on this server yet."
+        embed.description = "No game answers on this server yet."
+        add_field(embed, "Daily streak", streak_line, inline=True)
         return embed
     add_field(embed, "Points", str(row.points), inline=True)
     add_field(embed, "Rank", f"#{rank}" if rank else "—", inline=True)
@@ -135,4 +138,5 @@ def stats_embed(user: discord.abc.User, stats: PlayerStats) -> discord.Embed:
     add_field(embed, "Accuracy", f"{row.accuracy:.0%}", inline=True)
     add_field(embed, "Wins", str(row.wins), inline=True)
     add_field(embed, "Best streak", str(row.best_streak), inline=True)
+    add_field(embed, "Daily streak", streak_line, inline=True)
     return embed

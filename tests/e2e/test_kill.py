@@ -21,6 +21,7 @@ from bot.localdiscord import builders as b
 from bot.localdiscord.server import Interaction, button_ids
 from bot.services import build_services
 from bot.services.countdown import post_nonce
+from bot.services.daily import daily_nonce
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
@@ -143,6 +144,7 @@ async def test_sigkill_during_trivia_loses_nothing_revealed_and_counts_nothing_t
 
 
 async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, tmp_path, catalog):
+    """Countdown and question of the day due at the same minute in 60 servers, killed mid-broadcast."""
     fake.global_limit = 50
     guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(60)]
     db_path = tmp_path / "bot.sqlite3"
@@ -152,6 +154,7 @@ async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, tmp_
     services = build_services(db, catalog, ManualClock(day0), random.Random(1))
     for guild in guilds:
         await daily_countdown(services, int(guild["id"]), fake.channel_ids(guild)[0])
+        await services.daily.set_schedule(int(guild["id"]), fake.channel_ids(guild)[0], "09:00", "UTC")
     await db.close()
 
     rng = random.Random(7)
@@ -166,10 +169,10 @@ async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, tmp_
                 _assert_intact(db_path)
         last_day = (day0 + dt.timedelta(days=KILLS)).date()
         for guild in guilds:  # the final, uninterrupted day reaches everyone
-            nonce = post_nonce(int(guild["id"]), last_day)
-            await fake.wait_until(
-                lambda g=guild, n=nonce: (fake.channel_ids(g)[0], n) in fake.nonces, 30, "the last day's post"
-            )
+            for nonce in (post_nonce(int(guild["id"]), last_day), daily_nonce(int(guild["id"]), last_day)):
+                await fake.wait_until(
+                    lambda g=guild, n=nonce: (fake.channel_ids(g)[0], n) in fake.nonces, 30, "the last day's posts"
+                )
     finally:
         if proc is not None:
             await _kill(proc)
@@ -181,8 +184,10 @@ async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, tmp_
     for guild in guilds:
         channel_id = fake.channel_ids(guild)[0]
         stored = [m for m in fake.messages.values() if m["channel_id"] == str(channel_id)]
-        known = {post_nonce(int(guild["id"]), d) for d in days}
+        known = {post_nonce(int(guild["id"]), d) for d in days} | {daily_nonce(int(guild["id"]), d) for d in days}
         posted = [n for (c, n) in fake.nonces if c == channel_id]
         assert set(posted) <= known, "every post carries its day's nonce"
-        assert len(stored) == len(posted), f"{len(stored)} messages for {len(posted)} days in {guild['name']}"
+        assert len(stored) == len(posted), f"{len(stored)} messages for {len(posted)} posts in {guild['name']}"
+        questions = [m for m in stored if m["embeds"] and "Question of the day" in m["embeds"][0]["title"]]
+        assert len(questions) == len({m["nonce"] for m in questions}) <= len(days)  # at most one a day
     assert not fake.rate_limited

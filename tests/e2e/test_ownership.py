@@ -164,6 +164,8 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
         ("settings spoilers", {"season": 2}),
         ("settings trivia-seconds", {"seconds": 30}),
         ("settings trivia-channels", {"action": "anywhere"}),
+        ("settings daily-question", {"channel": channel_id, "time": "18:00", "timezone": "Europe/London"}),
+        ("settings daily-question-off", {}),
         ("event add", {"name": "Watch party", "date": "2027-06-01"}),
         ("event remove", {"name": "Watch party"}),
         ("trivia reset", {}),
