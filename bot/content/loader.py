@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.fields import Node, Problems
-from bot.content.yaml_lines import YamlSyntaxError, load_yaml
+from bot.content.yaml_lines import YamlSyntaxError, load_yaml, load_yaml_text
 from bot.domain.models import (
     CastGroup,
     CastMember,
@@ -48,12 +48,13 @@ def _label(path: Path, data_dir: Path) -> str:
         return str(path)
 
 
-def _root(path: Path, problems: Problems) -> Node | None:
-    if not path.is_file():
+def _root(path: Path | str, problems: Problems) -> Node | None:
+    """The top mapping of a file (a Path) or of YAML text (a str), or None with the problem recorded."""
+    if isinstance(path, Path) and not path.is_file():
         problems.add(1, "", "file is missing", "every data/ file ships with the bot")
         return None
     try:
-        data = load_yaml(path)
+        data = load_yaml(path) if isinstance(path, Path) else load_yaml_text(path)
     except YamlSyntaxError as exc:
         problems.add(exc.line, "", exc.problem, "fix the YAML syntax")
         return None
@@ -301,8 +302,8 @@ def load_releases(path: Path, label: str) -> tuple[tuple[Release, ...], list[str
     return tuple(releases), problems.messages()
 
 
-def load_pack(path: Path, label: str) -> tuple[TriviaPack | None, list[str]]:
-    """One trivia pack; see ``bot.content.packcheck`` for the stricter author checks."""
+def load_pack(path: Path | str, label: str) -> tuple[TriviaPack | None, list[str]]:
+    """One trivia pack, from a file or from YAML text; see ``bot.content.packcheck`` for the author checks."""
     problems = Problems(label)
     root = _root(path, problems)
     if root is None:

@@ -26,8 +26,31 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
+MAX_DEPTH = 20  # no content file nests deeper; a deeper one is an attack or a mistake
+
+
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """SafeLoader with line numbers, and no aliases or deep nesting.
+
+    Content never needs ``&anchor``/``*alias``; refusing them closes the "billion laughs" alias
+    bomb, where a few lines expand to gigabytes. Nesting is capped for the same reason.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed here", event.start_mark
+            )
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -74,7 +97,11 @@ class YamlSyntaxError(Exception):
 
 def load_yaml(path: Path) -> Any:
     """Parse one YAML document with line information; raise YamlSyntaxError on bad syntax."""
-    text = path.read_text(encoding="utf-8")
+    return load_yaml_text(path.read_text(encoding="utf-8"))
+
+
+def load_yaml_text(text: str) -> Any:
+    """``load_yaml`` for text that is not a file (an uploaded pack)."""
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

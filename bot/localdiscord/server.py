@@ -121,6 +121,8 @@ class LocalDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.ready_sent = asyncio.Event()
+        self.attachments: dict[str, bytes] = {}
+        self.downloads: list[str] = []  # attachment ids the bot fetched
         self.message_interactions: dict[int, Interaction] = {}  # which interaction made a message
         self.message_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self.request_checker: Callable[[Recorded], list[str]] | None = None  # e.g. spec.check_request
@@ -131,6 +133,7 @@ class LocalDiscord:
     async def start(self) -> LocalDiscord:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("GET", "/gateway", self._gateway)
+        app.router.add_route("GET", "/attachments/{id}/{name}", self._attachment)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -196,6 +199,33 @@ class LocalDiscord:
     @staticmethod
     def channel_ids(guild: dict[str, Any]) -> list[int]:
         return [int(c["id"]) for c in guild["channels"]]
+
+    # --- attachments (Discord's CDN) --------------------------------------------------------------
+    def upload(self, file: dict[str, Any]) -> dict[str, Any]:
+        """A file a member attaches to a command: ``{"filename": ..., "content": bytes}``, served like the CDN.
+
+        ``size`` may be given to claim a size without sending that many bytes (a 10 MB upload).
+        """
+        attachment_id = str(b.snowflake())
+        content: bytes = file["content"]
+        self.attachments[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{file['filename']}"
+        return {
+            "id": attachment_id,
+            "filename": file["filename"],
+            "size": int(file.get("size", len(content))),
+            "url": url,
+            "proxy_url": url,
+            "content_type": file.get("content_type", "application/x-yaml"),
+            "ephemeral": True,
+        }
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        content = self.attachments.get(request.match_info["id"])
+        if content is None:
+            return web.Response(status=404)
+        self.downloads.append(request.match_info["id"])
+        return web.Response(body=content, content_type="application/octet-stream")
 
     # --- recording and waiting -----------------------------------------------------------------
     async def _notify(self) -> None:
@@ -697,6 +727,10 @@ class LocalDiscord:
                     "topic": None,
                 }
                 item["value"] = str(value)
+            elif kind == 11:
+                attachment = self.upload(value)
+                resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+                item["value"] = attachment["id"]
             elif kind == 6:
                 uid = int(value["id"]) if isinstance(value, dict) else int(value)
                 user_obj = value if isinstance(value, dict) else b.user(uid, f"user{uid}")

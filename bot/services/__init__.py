@@ -15,12 +15,14 @@ from bot.services.countdown import CountdownService
 from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.lookups import LookupService
+from bot.services.server_packs import ServerPackService
 from bot.services.trivia import TriviaService
 from bot.storage.countdown import CountdownPostRepository, EventRepository
 from bot.storage.daily import DailyRepository
 from bot.storage.database import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.meta import MetaRepository
+from bot.storage.server_packs import ServerPackRepository
 from bot.storage.trivia import TriviaRepository
 
 
@@ -57,6 +59,8 @@ def build_services(
             clock,
             grace=grace,
         ),
-        trivia=TriviaService(catalog, trivia, config, lookups, clock, rng),
+        trivia=TriviaService(
+            catalog, trivia, config, lookups, clock, rng, ServerPackService(catalog, ServerPackRepository(db), clock)
+        ),
         daily=DailyQuestionService(catalog, DailyRepository(db), trivia, config, lookups, clock, rng, grace=grace),
     )

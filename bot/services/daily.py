@@ -224,7 +224,8 @@ class DailyQuestionService:
     async def answer(self, guild_id: int, day: dt.date, user_id: int, option: int) -> tuple[int, bool]:
         """Lock in today's answer; returns (the option locked in, whether it was locked in just now)."""
         asked = await self._repo.question(guild_id, day)
-        if asked is None or asked.status != "posted" or not 0 <= option < len(asked.options):
+        # 'pending' too: a member can click in the moment between Discord showing the post and us recording it.
+        if asked is None or asked.status == "revealed" or not 0 <= option < len(asked.options):
             raise DailyClosed
         earlier = await self._repo.answer(
             guild_id, day, user_id, option, option == asked.correct_index, self._clock.now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from bot.domain.text import quote_user_text
 from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore, Standing, TriviaGame
 from bot.errors import InvalidOption, NotAllowed, NotFound, UserError
 from bot.services.lookups import LookupService
+from bot.services.server_packs import ServerPackService
 from bot.services.trivia_session import GameOver, GameSession, SessionRegistry
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.trivia import TriviaRepository
@@ -44,8 +44,10 @@ class TriviaService:
         lookups: LookupService,
         clock: Clock,
         rng: random.Random,
+        server_packs: ServerPackService,
     ) -> None:
         self.catalog = catalog
+        self.server_packs = server_packs
         self._repo = repo
         self._config = config
         self._lookups = lookups
@@ -54,12 +56,13 @@ class TriviaService:
         self.sessions = SessionRegistry()
 
     # --- starting and stopping ----------------------------------------------------------------
-    def packs(self) -> tuple[TriviaPack, ...]:
-        return self._packs
+    async def packs(self, guild_id: int | None) -> tuple[TriviaPack, ...]:
+        """The packs a server can play: the built-in ones (the mix first), then its own."""
+        own = await self.server_packs.packs(guild_id) if guild_id is not None else ()
+        return (*self.catalog.playable_packs, *own)
 
-    @functools.cached_property
-    def _packs(self) -> tuple[TriviaPack, ...]:
-        return self.catalog.playable_packs
+    def is_server_pack(self, pack: TriviaPack) -> bool:
+        return pack.id not in {p.id for p in self.catalog.playable_packs}
 
     async def start(
         self, *, guild_id: int, channel_id: int, starter_id: int, questions: int | None, pack_id: str | None
@@ -68,7 +71,7 @@ class TriviaService:
         count = rules.DEFAULT_QUESTIONS if questions is None else questions
         if not rules.MIN_QUESTIONS <= count <= rules.MAX_QUESTIONS:
             raise InvalidOption(f"Pick between {rules.MIN_QUESTIONS} and {rules.MAX_QUESTIONS} questions.")
-        pack = self._pack(pack_id)
+        pack = await self._pack(guild_id, pack_id)
         session = GameSession(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -108,8 +111,8 @@ class TriviaService:
             raise
         return session
 
-    def _pack(self, pack_id: str | None) -> TriviaPack:
-        packs = self.packs()
+    async def _pack(self, guild_id: int, pack_id: str | None) -> TriviaPack:
+        packs = await self.packs(guild_id)
         if not pack_id:
             return packs[0]
         wanted = pack_id.strip().casefold()

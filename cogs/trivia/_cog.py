@@ -9,14 +9,15 @@ from typing import Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import escape_markdown
 
 from bot.app import HeartstopperBot
 from bot.domain import trivia as rules
 from bot.errors import UserError
+from bot.services.server_packs import MAX_PACK_BYTES
 from bot.services.trivia import TriviaService
 from bot.ui.channels import missing_post_permissions
 from bot.ui.checks import channel_id_of, guild_id_of, is_moderator, moderator_only
-from bot.ui.embeds import LEAF, base_embed
 from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
 from cogs.trivia import _daily as daily_text
@@ -27,6 +28,7 @@ from cogs.trivia._views import ConfirmReset
 
 log = logging.getLogger(__name__)
 
+DOWNLOAD_TIMEOUT = 10.0  # seconds to fetch an uploaded pack from Discord's CDN
 START_FAILED = (
     "Discord didn't confirm the start of the game, so it never began and nothing was saved. Try `/trivia start` again."
 )
@@ -94,7 +96,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         needle = current.casefold()
         return [
             app_commands.Choice(name=f"{p.name} ({len(p.questions)} questions)"[:100], value=p.id)
-            for p in self.service.packs()
+            for p in await self.service.packs(interaction.guild_id)
             if needle in p.id or needle in p.name.casefold()
         ][:25]
 
@@ -149,11 +151,55 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     @visibility("public")
     @app_commands.command(name="packs")
     async def packs(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
-        """The question packs available here."""
-        lines = [
-            f"**{p.name}** (`{p.id}`): {len(p.questions)} questions\n{p.description}" for p in self.service.packs()
-        ]
-        await reply(interaction, embed=base_embed("📚 Trivia packs", "\n\n".join(lines), colour=LEAF))
+        """The question packs available here, including this server's own."""
+        packs = await self.service.packs(guild_id_of(interaction))
+        await reply(interaction, embed=views_text.packs_embed(packs, self.service.is_server_pack))
+
+    @visibility("private")
+    @app_commands.command(name="pack-upload")
+    @app_commands.describe(
+        file=f"A .yaml pack in the same format as the built-in packs, at most {MAX_PACK_BYTES // 1024} KB"
+    )
+    @moderator_only()
+    async def pack_upload(self, interaction: discord.Interaction[HeartstopperBot], file: discord.Attachment) -> None:
+        """Add (or replace) a trivia pack for this server only (moderators)."""
+        guild_id = guild_id_of(interaction)
+        self.service.server_packs.check_size(file.size)  # before downloading anything
+        try:
+            data = await asyncio.wait_for(file.read(), DOWNLOAD_TIMEOUT)
+        except (TimeoutError, discord.HTTPException) as exc:
+            raise UserError("I couldn't download that file from Discord. Try uploading it again.") from exc
+        pack, replaced = await self.service.server_packs.upload(guild_id, interaction.user.id, file.filename, data)
+        verb = "Replaced" if replaced else "Added"
+        await reply(
+            interaction,
+            f"{verb} **{escape_markdown(pack.name)}** (`{pack.id}`) with {len(pack.questions)} questions, "
+            f"for this server only. Play it with `/trivia start pack:{pack.id}`.",
+        )
+
+    @visibility("private")
+    @app_commands.command(name="pack-remove")
+    @app_commands.describe(pack="One of this server's own packs")
+    @moderator_only()
+    async def pack_remove(
+        self, interaction: discord.Interaction[HeartstopperBot], pack: app_commands.Range[str, 1, 64]
+    ) -> None:
+        """Remove one of this server's own trivia packs (moderators)."""
+        await self.service.server_packs.remove(guild_id_of(interaction), pack)
+        await reply(interaction, f"Removed the pack `{escape_markdown(pack.strip())}` from this server.")
+
+    @pack_remove.autocomplete("pack")
+    async def own_pack_autocomplete(
+        self, interaction: discord.Interaction[HeartstopperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        needle = current.casefold()
+        return [
+            app_commands.Choice(name=f"{p.name} ({p.id})"[:100], value=p.id)
+            for p in await self.service.server_packs.packs(interaction.guild_id)
+            if needle in p.id or needle in p.name.casefold()
+        ][:25]
 
     @visibility("private")
     @app_commands.command(name="reset")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import discord
 from discord.utils import escape_markdown, format_dt
 
 from bot.domain import trivia as rules
+from bot.domain.models import TriviaPack
 from bot.domain.trivia import LETTERS, AskedQuestion, QuestionResult, Standing
 from bot.services.trivia import GameSession, Leaderboard, PlayerStats
 from bot.ui.embeds import GREY, LEAF, MINT, PINK, add_field, base_embed, footer
@@ -140,3 +143,15 @@ def stats_embed(user: discord.abc.User, stats: PlayerStats, *, daily_streak: tup
     add_field(embed, "Best streak", str(row.best_streak), inline=True)
     add_field(embed, "Daily streak", streak_line, inline=True)
     return embed
+
+
+def packs_embed(packs: Sequence[TriviaPack], is_own: Callable[[TriviaPack], bool]) -> discord.Embed:
+    lines = []
+    for pack in packs:
+        mark = " · *this server's own*" if is_own(pack) else ""
+        lines.append(
+            f"**{escape_markdown(pack.name)}** (`{pack.id}`){mark}: {len(pack.questions)} questions\n"
+            f"{escape_markdown(pack.description)}"
+        )
+    embed = base_embed("📚 Trivia packs", "\n\n".join(lines), colour=LEAF)
+    return footer(embed, "Play one with /trivia start pack: · moderators can add their own with /trivia pack-upload")

@@ -24,6 +24,7 @@ from bot.storage.trivia import TriviaRepository
 from cogs.trivia._cog import START_FAILED
 from cogs.trivia._display import CRASH_NOTICE
 from tests.conftest import daily_countdown, settle, start_bot
+from tests.e2e.test_server_packs import PACK
 
 ALICE = b.user(3000, "alice")
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
@@ -169,6 +170,8 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
         ("event add", {"name": "Watch party", "date": "2027-06-01"}),
         ("event remove", {"name": "Watch party"}),
         ("trivia reset", {}),
+        ("trivia pack-upload", {"file": {"filename": "p.yaml", "content": PACK.encode()}}),
+        ("trivia pack-remove", {"pack": "our-fandom"}),
     ]
     errors = [
         ("cast", {"name": "zzqqxx"}, {}),
@@ -187,7 +190,7 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
             for c in fake.commands["global"]
             for o in c.get("options", [])
             if c["name"] == "settings" or (c["name"], o["name"]) in {("event", "add"), ("event", "remove")}
-        } | {"trivia reset"}
+        } | {"trivia reset", "trivia pack-upload", "trivia pack-remove"}
         assert synced_moderator == {name for name, _ in moderator_commands}  # every one is tried
         for name, options in moderator_commands:
             inter = await fake.slash(name, guild, **mod, **options)
