@@ -30,6 +30,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.events",
     "cogs.trivia",
     "cogs.server_settings",
+    "cogs.release_events",
 )
 
 

@@ -49,6 +49,7 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
             f"Added **{discord.utils.escape_markdown(event.name)}**: {when} ({format_dt(event.starts_at, 'R')}).",
         )
         self.bot.scheduler.wake()
+        self.bot.dispatch("release_events_changed", event.guild_id)
 
     @add.autocomplete("timezone")
     async def add_zone(
@@ -64,8 +65,10 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
         self, interaction: discord.Interaction[HeartstopperBot], name: app_commands.Range[str, 1, 200]
     ) -> None:
         """Remove a server event (moderators)."""
-        await self.service.remove_event(guild_id_of(interaction), name)
+        guild_id = guild_id_of(interaction)
+        await self.service.remove_event(guild_id, name)
         await reply(interaction, f"Removed **{discord.utils.escape_markdown(' '.join(name.split()))}**.")
+        self.bot.dispatch("release_events_changed", guild_id)
 
     @remove.autocomplete("name")
     async def remove_name(

@@ -68,6 +68,14 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             add_field(embed, "Question of the day", "\n".join(daily))
         else:
             add_field(embed, "Question of the day", "Not set. Use `/settings daily-question`.")
+        events = ["On" if config.release_events_enabled else "Off (`/settings release-events state:on`)"]
+        me = interaction.guild.me if interaction.guild else None
+        if me is not None:
+            can = me.guild_permissions.create_events
+            events.append("Create Events: ✅" if can else "Create Events: ❌ missing (Discord requires it for events)")
+        if config.release_events_problem:
+            events.append(f"Stopped: {config.release_events_problem}")
+        add_field(embed, "Release events", "\n".join(events))
         seconds = config.trivia_seconds or trivia_rules.DEFAULT_SECONDS
         if config.trivia_channel_ids:
             checks = [channel_health(interaction.guild, c).summary for c in config.trivia_channel_ids]
@@ -184,6 +192,26 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         await self.services.daily.turn_off(guild_id_of(interaction), "a moderator turned it off")
         await reply(interaction, "Question of the day is off. `/settings daily-question` turns it back on.")
         self.bot.scheduler.wake()
+
+    @visibility("private")
+    @app_commands.command(name="release-events")
+    @app_commands.describe(state="on: releases and server events appear in this server's event list; off: remove them")
+    @moderator_only()
+    async def release_events(
+        self, interaction: discord.Interaction[HeartstopperBot], state: Literal["on", "off"]
+    ) -> None:
+        """Show releases and server events in this server's event list (Discord scheduled events)."""
+        guild_id = guild_id_of(interaction)
+        await self.services.release_events.set_enabled(guild_id, state == "on")
+        if state == "on":
+            text = (
+                "Releases and server events will appear in this server's event list. "
+                "I need the **Create Events** permission for that; `/settings show` says if anything is missing."
+            )
+        else:
+            text = "Release events are off; I'm removing the events I made."
+        await reply(interaction, text)
+        self.bot.dispatch("release_events_changed", guild_id)
 
     @visibility("private")
     @app_commands.command(name="spoilers")

@@ -27,6 +27,8 @@ class GuildConfig:
     daily_enabled: bool = False
     daily_next_post_at: dt.datetime | None = None
     daily_disabled_reason: str | None = None
+    release_events_enabled: bool = False
+    release_events_problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,7 @@ class LocalDiscord:
         self.port = 0
         self.ready_sent = asyncio.Event()
         self.attachments: dict[str, bytes] = {}
+        self.scheduled_events: dict[int, dict[int, dict[str, Any]]] = {}  # by guild, then event id
         self.downloads: list[str] = []  # attachment ids the bot fetched
         self.message_interactions: dict[int, Interaction] = {}  # which interaction made a message
         self.message_listeners: list[Callable[[str, dict[str, Any]], None]] = []
@@ -460,6 +461,8 @@ class LocalDiscord:
                 if nonce:
                     self.nonces[(channel_id, str(nonce))] = int(msg["id"])
                 return self._json(msg)
+        if m := re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", path):
+            return self._scheduled_event(method, int(m.group(1)), m.group(2), body)
         if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
             message_id = int(m.group(2))
             if message_id not in self.messages:
@@ -472,6 +475,61 @@ class LocalDiscord:
                 return web.Response(status=204)
             return self._json(self.messages[message_id])
         return self._error(404, 0, f"404: Not Found ({method} {path})")
+
+    def bot_permissions(self, guild: dict[str, Any]) -> int:
+        """What the bot may do server-wide: @everyone's permissions and its own roles'."""
+        mine = {str(r) for m in guild["members"] if m["user"]["id"] == self.bot_user["id"] for r in m["roles"]}
+        perms = 0
+        for role in guild["roles"]:
+            if role["id"] == guild["id"] or role["id"] in mine:
+                perms |= int(role["permissions"])
+        return perms
+
+    def _scheduled_event(self, method: str, guild_id: int, event_id: str | None, body: Any) -> web.Response:
+        """Guild Scheduled Events, checked as Discord checks them (Create Events, external needs end and place)."""
+        guild = self.guilds.get(guild_id)
+        if guild is None:
+            return self._error(404, 10004, "Unknown Guild")
+        perms = self.bot_permissions(guild)
+        if method != "GET" and not perms & (b.CREATE_EVENTS | b.ADMINISTRATOR):
+            return self._error(403, 50013, "Missing Permissions")
+        events = self.scheduled_events.setdefault(guild_id, {})
+        if event_id is None:
+            if method == "GET":
+                return self._json(list(events.values()))
+            if body.get("entity_type") == 3 and not (
+                body.get("scheduled_end_time") and (body.get("entity_metadata") or {}).get("location")
+            ):
+                return self._error(400, 50035, "Invalid Form Body: external events need an end time and a location")
+            new_id = b.snowflake()
+            events[new_id] = {
+                "id": str(new_id),
+                "guild_id": str(guild_id),
+                "channel_id": None,
+                "creator_id": self.bot_user["id"],
+                "creator": self.bot_user,
+                "name": body["name"],
+                "description": body.get("description"),
+                "scheduled_start_time": body["scheduled_start_time"],
+                "scheduled_end_time": body.get("scheduled_end_time"),
+                "privacy_level": body["privacy_level"],
+                "status": 1,
+                "entity_type": body["entity_type"],
+                "entity_id": None,
+                "entity_metadata": body.get("entity_metadata"),
+                "user_count": 0,
+                "image": None,
+            }
+            return self._json(events[new_id])
+        event = events.get(int(event_id))
+        if event is None:
+            return self._error(404, 10070, "Unknown Guild Scheduled Event")
+        if method == "DELETE":
+            del events[int(event_id)]
+            return web.Response(status=204)
+        if method == "PATCH":
+            event.update({k: v for k, v in body.items() if k in event})
+        return self._json(event)
 
     @staticmethod
     def _edit_fields(body: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from bot.services.countdown import CountdownService
 from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.lookups import LookupService
+from bot.services.release_events import ReleaseEventService
 from bot.services.server_packs import ServerPackService
 from bot.services.trivia import TriviaService
 from bot.storage.countdown import CountdownPostRepository, EventRepository
@@ -22,6 +23,7 @@ from bot.storage.daily import DailyRepository
 from bot.storage.database import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.meta import MetaRepository
+from bot.storage.release_events import ReleaseEventRepository
 from bot.storage.server_packs import ServerPackRepository
 from bot.storage.trivia import TriviaRepository
 
@@ -36,6 +38,7 @@ class Services:
     countdown: CountdownService
     trivia: TriviaService
     daily: DailyQuestionService
+    release_events: ReleaseEventService
 
 
 def build_services(
@@ -45,22 +48,17 @@ def build_services(
     lookups = LookupService(catalog, config, clock)
     trivia = TriviaRepository(db)
     grace = dt.timedelta(hours=countdown_grace_hours)
+    countdown = CountdownService(catalog, config, EventRepository(db), CountdownPostRepository(db), clock, grace=grace)
     return Services(
         catalog=catalog,
         clock=clock,
         meta=MetaRepository(db),
         lookups=lookups,
         settings=GuildSettingsService(catalog, config, clock),
-        countdown=CountdownService(
-            catalog,
-            config,
-            EventRepository(db),
-            CountdownPostRepository(db),
-            clock,
-            grace=grace,
-        ),
+        countdown=countdown,
         trivia=TriviaService(
             catalog, trivia, config, lookups, clock, rng, ServerPackService(catalog, ServerPackRepository(db), clock)
         ),
         daily=DailyQuestionService(catalog, DailyRepository(db), trivia, config, lookups, clock, rng, grace=grace),
+        release_events=ReleaseEventService(countdown, ReleaseEventRepository(db), config, clock),
     )

@@ -167,6 +167,7 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
         ("settings trivia-channels", {"action": "anywhere"}),
         ("settings daily-question", {"channel": channel_id, "time": "18:00", "timezone": "Europe/London"}),
         ("settings daily-question-off", {}),
+        ("settings release-events", {"state": "on"}),
         ("event add", {"name": "Watch party", "date": "2027-06-01"}),
         ("event remove", {"name": "Watch party"}),
         ("trivia reset", {}),

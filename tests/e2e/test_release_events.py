@@ -1,0 +1,81 @@
+"""Releases and server events as Discord scheduled events: made once, kept in step, removed when off."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.localdiscord import builders as b
+from tests.conftest import settle, start_bot
+
+MOD = {"permissions": b.MODERATOR_PERMS}
+EVENTS = r"^/guilds/\d+/scheduled-events"
+
+
+async def _ok(fake, guild, command, **options):
+    answer = await fake.reply_to(await fake.slash(command, guild, **MOD, **options))
+    assert answer["data"]["flags"] == 64, answer
+    await settle()
+    return answer["data"]["content"]
+
+
+async def test_events_made_once_across_restarts_kept_in_step_and_removed(fake, tmp_path, catalog, manual_clock):
+    guild = fake.add_guild(bot_permissions=b.MEMBER_PERMS | b.CREATE_EVENTS)
+    guild_id = int(guild["id"])
+    db_path = tmp_path / "bot.sqlite3"
+    handle = await start_bot(fake, db_path, catalog, clock=manual_clock)
+    try:
+        await _ok(
+            fake, guild, "event add", name="Watch party", date="2027-06-01", time="19:00", timezone="Europe/London"
+        )
+        assert fake.find("POST", EVENTS) == []  # off by default
+        assert "Create Events" in await _ok(fake, guild, "settings release-events", state="on")
+        [made] = await fake.wait_for("POST", EVENTS)
+        assert made.body["name"] == "Watch party" and made.body["entity_type"] == 3
+        assert made.body["entity_metadata"] == {"location": "Netflix"}
+        assert made.body["scheduled_start_time"].startswith("2027-06-01T18:00")  # 19:00 BST
+        assert list(fake.scheduled_events[guild_id].values())[0]["name"] == "Watch party"
+    finally:
+        await handle.stop()
+
+    handle = await start_bot(fake, db_path, catalog, clock=manual_clock)  # start-up sync makes nothing new
+    try:
+        await settle()
+        assert len(fake.find("POST", EVENTS)) == 1 and len(fake.scheduled_events[guild_id]) == 1
+
+        await _ok(fake, guild, "event add", name="Film night", date="2027-07-01")
+        await fake.wait_for("POST", EVENTS, count=2)
+        assert len(fake.scheduled_events[guild_id]) == 2
+
+        # The date changed (a new release date in data/, say): the event is moved, not duplicated.
+        with sqlite3.connect(db_path) as conn:
+            conn.execute(
+                "UPDATE scheduled_events SET starts_at = '2027-05-01T00:00:00+00:00' WHERE name = 'Film night'"
+            )
+        handle.bot.dispatch("release_events_changed", guild_id)
+        await fake.wait_for("PATCH", EVENTS)
+        assert len(fake.scheduled_events[guild_id]) == 2
+
+        await _ok(fake, guild, "event remove", name="Watch party")
+        await fake.wait_for("DELETE", EVENTS)
+        assert [e["name"] for e in fake.scheduled_events[guild_id].values()] == ["Film night"]
+
+        await _ok(fake, guild, "settings release-events", state="off")
+        await fake.wait_for("DELETE", EVENTS, count=2)
+        assert fake.scheduled_events[guild_id] == {}
+    finally:
+        await handle.stop()
+
+
+async def test_missing_create_events_is_reported_and_never_retried(fake, tmp_path, catalog, manual_clock):
+    guild = fake.add_guild()  # the bot has no Create Events
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    try:
+        await _ok(fake, guild, "event add", name="Watch party", date="2027-06-01")
+        await _ok(fake, guild, "settings release-events", state="on")
+        show = await fake.reply_to(await fake.slash("settings show", guild, **MOD))
+        fields = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}
+        assert "Create Events: ❌" in fields["Release events"] and "Stopped:" in fields["Release events"]
+        await _ok(fake, guild, "event add", name="Film night", date="2027-07-01")
+        assert fake.find("POST", EVENTS) == []  # known missing: no request is even tried
+    finally:
+        await handle.stop()
