@@ -33,7 +33,7 @@ async def test_events_made_once_across_restarts_kept_in_step_and_removed(fake, t
         assert made.body["name"] == "Watch party" and made.body["entity_type"] == 3
         assert made.body["entity_metadata"] == {"location": "Netflix"}
         assert made.body["scheduled_start_time"].startswith("2027-06-01T18:00")  # 19:00 BST
-        assert list(fake.scheduled_events[guild_id].values())[0]["name"] == "Watch party"
+        assert [e["name"] for e in fake.scheduled_events[guild_id].values()] == ["Watch party"]
     finally:
         await handle.stop()
 
