@@ -28,6 +28,7 @@ from bot.clock import Clock, SystemClock
 from bot.content.loader import ContentError, load_catalog
 from bot.content.packcheck import check_packs
 from bot.domain.models import Catalog
+from bot.domain.shards import ShardScope
 from bot.log import setup_logging
 from bot.playground.run import PlaygroundOptions, run_playground
 from bot.services import build_services
@@ -111,7 +112,12 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
     db = await _open_database(settings)
     try:
         services = build_services(
-            db, catalog, clock or SystemClock(), random.Random(), countdown_grace_hours=settings.countdown_grace_hours
+            db,
+            catalog,
+            clock or SystemClock(),
+            random.Random(),
+            countdown_grace_hours=settings.countdown_grace_hours,
+            shards=ShardScope.of(settings.shard_count, settings.shard_ids),
         )
         bot = HeartstopperBot(settings=settings, services=services)
         loop = asyncio.get_running_loop()

@@ -13,10 +13,11 @@ import yarl
 from discord.ext import commands
 
 from bot import __version__
+from bot.domain.shards import ShardScope
 from bot.services import Services
 from bot.settings import Settings
 from bot.ui.replies import undeclared
-from bot.ui.scheduler import Scheduler
+from bot.ui.scheduler import BROADCAST_RATE, Scheduler
 from bot.ui.tree import BotTree
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,14 @@ class HeartstopperBot(commands.AutoShardedBot):
         self.version = __version__
         self.started_monotonic = time.monotonic()
         self._sync_commands = sync_commands
-        self.scheduler = Scheduler(services.clock, wait_until_ready=self.wait_until_ready, is_closed=self.is_closed)
+        self.shard_scope = ShardScope.of(settings.shard_count, settings.shard_ids)
+        self.scheduler = Scheduler(
+            services.clock,
+            wait_until_ready=self.wait_until_ready,
+            is_closed=self.is_closed,
+            rate=BROADCAST_RATE * self.shard_scope.share,  # processes share the token's 50 requests/second
+        )
+        self.scheduling_refused: str | None = None
 
     async def load_features(self) -> None:
         """Load every cog; refuse a command that does not say who sees its answer."""
@@ -97,13 +105,37 @@ class HeartstopperBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.load_features()
-        self.scheduler.start()
+        self.scheduling_refused = await self._check_shard_count()
+        if self.scheduling_refused:
+            log.error("not scheduling posts: %s", self.scheduling_refused)
+        else:
+            self.scheduler.start()
         if self.settings.gateway_url and self.shard_count is None:
             # AutoShardedClient would take the gateway URL from GET /gateway/bot; with an override
             # we only want Discord's recommended shard count from it, and connect to ours.
             self.shard_count, _, _ = await self.http.get_bot_gateway()
-        if self._sync_commands:
+        if self._sync_commands and 0 in self.shard_scope.ids:  # one process writes the commands, not every one
             await self.sync_commands_if_changed()
+
+    async def _check_shard_count(self) -> str | None:
+        """Processes must agree on SHARD_COUNT, or two could each think a server is theirs.
+
+        The process holding shard 0 records the count; another process started with a different
+        count refuses to schedule and says why (resharding: stop every process, start shard 0's
+        first with the new count, then the rest).
+        """
+        if self.settings.shard_count is None:
+            return None
+        stored = await self.services.meta.get("shard_count")
+        if 0 in self.shard_scope.ids:
+            await self.services.meta.set("shard_count", str(self.shard_scope.count))
+            return None
+        if stored is not None and stored != str(self.shard_scope.count):
+            return (
+                f"SHARD_COUNT is {self.shard_scope.count} here but {stored} in the database: stop every process and "
+                "start them all with the same SHARD_COUNT (shard 0's process first)"
+            )
+        return None
 
     def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, object]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]

@@ -51,7 +51,7 @@ def about_embed(bot: HeartstopperBot) -> discord.Embed:
     add_field(
         embed,
         "Scheduler",
-        f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up",
+        bot.scheduling_refused or (f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up"),
         inline=True,
     )
     return footer(embed, "Facts come from sourced data files; nothing is made up.")

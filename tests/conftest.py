@@ -16,6 +16,7 @@ from bot.app import HeartstopperBot, apply_endpoints
 from bot.clock import Clock, SystemClock
 from bot.content.loader import load_catalog
 from bot.domain.models import Catalog
+from bot.domain.shards import ShardScope
 from bot.localdiscord import LocalDiscord
 from bot.localdiscord.spec import check_all
 from bot.services import Services, build_services
@@ -90,7 +91,12 @@ async def start_bot(
     db = await Database.open(db_path)
     await migrate(db)
     services = build_services(
-        db, catalog, clock or SystemClock(), random.Random(seed), countdown_grace_hours=settings.countdown_grace_hours
+        db,
+        catalog,
+        clock or SystemClock(),
+        random.Random(seed),
+        countdown_grace_hours=settings.countdown_grace_hours,
+        shards=ShardScope.of(settings.shard_count, settings.shard_ids),
     )
     bot = HeartstopperBot(settings=settings, services=services)
     fake.ready_sent.clear()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.domain.models import Catalog
+from bot.domain.shards import ShardScope
 from bot.services.countdown import CountdownService
 from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
@@ -42,11 +43,18 @@ class Services:
 
 
 def build_services(
-    db: Database, catalog: Catalog, clock: Clock, rng: random.Random, *, countdown_grace_hours: float = 6.0
+    db: Database,
+    catalog: Catalog,
+    clock: Clock,
+    rng: random.Random,
+    *,
+    countdown_grace_hours: float = 6.0,
+    shards: ShardScope | None = None,
 ) -> Services:
-    config = GuildConfigRepository(db)
+    """Everything the cogs use; ``shards`` limits scheduling and recovery to this process's servers."""
+    config = GuildConfigRepository(db, shards)
     lookups = LookupService(catalog, config, clock)
-    trivia = TriviaRepository(db)
+    trivia = TriviaRepository(db, shards)
     grace = dt.timedelta(hours=countdown_grace_hours)
     countdown = CountdownService(catalog, config, EventRepository(db), CountdownPostRepository(db), clock, grace=grace)
     return Services(
@@ -59,6 +67,8 @@ def build_services(
         trivia=TriviaService(
             catalog, trivia, config, lookups, clock, rng, ServerPackService(catalog, ServerPackRepository(db), clock)
         ),
-        daily=DailyQuestionService(catalog, DailyRepository(db), trivia, config, lookups, clock, rng, grace=grace),
+        daily=DailyQuestionService(
+            catalog, DailyRepository(db, shards), trivia, config, lookups, clock, rng, grace=grace
+        ),
         release_events=ReleaseEventService(countdown, ReleaseEventRepository(db), config, clock),
     )

@@ -13,6 +13,7 @@ import json
 from bot.domain import daily as rules
 from bot.domain.daily import DailyQuestion, DailyReveal, Streak
 from bot.domain.guild import DueSchedule
+from bot.domain.shards import ShardScope
 from bot.storage.database import Queryable, Row
 
 _QUESTION_COLUMNS = "guild_id, local_date, pack_id, question_id, options, correct_index, channel_id, message_id, status"
@@ -50,8 +51,9 @@ def _streak(row: Row | None) -> Streak:
 
 
 class DailyRepository:
-    def __init__(self, db: Queryable) -> None:
+    def __init__(self, db: Queryable, shards: ShardScope | None = None) -> None:
         self._db = db
+        self._shards = shards or ShardScope()
 
     # --- the schedule ---------------------------------------------------------------------------
     async def due(
@@ -59,19 +61,24 @@ class DailyRepository:
     ) -> list[DueSchedule]:
         """One keyset page of servers whose question of the day is due (as the countdown's)."""
         last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
+        mine, shard_params = self._shards.sql()
         rows = await self._db.fetch_all(
-            "SELECT guild_id, daily_channel_id, daily_time, daily_timezone, daily_next_post_at FROM guild_config "
+            "SELECT guild_id, daily_channel_id, daily_time, daily_timezone, daily_next_post_at FROM guild_config "  # noqa: S608 - placeholders only
             "WHERE daily_enabled = 1 AND daily_next_post_at <= ? AND (daily_next_post_at, guild_id) > (?, ?) "
-            "AND daily_channel_id IS NOT NULL AND daily_time IS NOT NULL "
+            f"AND daily_channel_id IS NOT NULL AND daily_time IS NOT NULL{mine} "
             "ORDER BY daily_next_post_at, guild_id LIMIT ?",
-            (_iso(now), last_at, last_guild, limit),
+            (_iso(now), last_at, last_guild, *shard_params, limit),
         )
         return [
             DueSchedule(int(r[0]), int(r[1]), r[2], r[3] or "UTC", dt.datetime.fromisoformat(r[4]), None) for r in rows
         ]
 
     async def next_due_at(self) -> dt.datetime | None:
-        value = await self._db.fetch_value("SELECT MIN(daily_next_post_at) FROM guild_config WHERE daily_enabled = 1")
+        mine, shard_params = self._shards.sql()
+        value = await self._db.fetch_value(
+            f"SELECT MIN(daily_next_post_at) FROM guild_config WHERE daily_enabled = 1{mine}",  # noqa: S608
+            shard_params,
+        )
         return None if value is None else dt.datetime.fromisoformat(value)
 
     async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
@@ -122,7 +129,7 @@ class DailyRepository:
                     "INSERT OR IGNORE INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?)",
                     (question.guild_id, question.pack_id, question.question_id),
                 )
-            stored = await DailyRepository(tx).question(question.guild_id, question.local_date)
+            stored = await DailyRepository(tx, self._shards).question(question.guild_id, question.local_date)
         if stored is None:  # pragma: no cover - the row was just written or already there
             raise RuntimeError("daily question row vanished")
         return stored, bool(inserted)
@@ -150,7 +157,7 @@ class DailyRepository:
                 "WHERE guild_id = ? AND local_date = ? AND status = 'posted'",
                 (_iso(now), guild_id, day.isoformat()),
             )
-            repo = DailyRepository(tx)
+            repo = DailyRepository(tx, self._shards)
             question = await repo.question(guild_id, day)
             if question is None:
                 return None

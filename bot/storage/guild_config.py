@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.guild import DueSchedule, GuildConfig
+from bot.domain.shards import ShardScope
 from bot.storage.database import Queryable
 
 _COLUMNS = (
@@ -55,8 +56,9 @@ def _config(row: aiosqlite.Row, trivia_channel_ids: tuple[int, ...]) -> GuildCon
 
 
 class GuildConfigRepository:
-    def __init__(self, db: Queryable) -> None:
+    def __init__(self, db: Queryable, shards: ShardScope | None = None) -> None:
         self._db = db
+        self._shards = shards or ShardScope()
 
     async def get(self, guild_id: int) -> GuildConfig:
         row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM guild_config WHERE guild_id = ?", (guild_id,))  # noqa: S608 - constant column list
@@ -95,7 +97,7 @@ class GuildConfigRepository:
         ``GuildConfig`` names), so two moderators changing different settings at once both land.
         """
         async with self._db.transaction() as tx:
-            repo = GuildConfigRepository(tx)
+            repo = GuildConfigRepository(tx, self._shards)
             current = await repo.get(guild_id)
             columns = dict(change(current))
             if columns:
@@ -124,13 +126,14 @@ class GuildConfigRepository:
         still being sent.
         """
         last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
+        mine, shard_params = self._shards.sql()
         rows = await self._db.fetch_all(
-            "SELECT guild_id, countdown_channel_id, countdown_time, countdown_timezone, countdown_next_post_at, "
+            "SELECT guild_id, countdown_channel_id, countdown_time, countdown_timezone, countdown_next_post_at, "  # noqa: S608 - placeholders only
             "countdown_last_nodate_post FROM guild_config WHERE countdown_enabled = 1 "
             "AND countdown_next_post_at <= ? AND (countdown_next_post_at, guild_id) > (?, ?) "
-            "AND countdown_channel_id IS NOT NULL AND countdown_time IS NOT NULL "
+            f"AND countdown_channel_id IS NOT NULL AND countdown_time IS NOT NULL{mine} "
             "ORDER BY countdown_next_post_at, guild_id LIMIT ?",
-            (_iso(now), last_at, last_guild, limit),
+            (_iso(now), last_at, last_guild, *shard_params, limit),
         )
         return [
             DueSchedule(
@@ -145,8 +148,10 @@ class GuildConfigRepository:
         ]
 
     async def next_due_at(self) -> dt.datetime | None:
+        mine, shard_params = self._shards.sql()
         value = await self._db.fetch_value(
-            "SELECT MIN(countdown_next_post_at) FROM guild_config WHERE countdown_enabled = 1"
+            f"SELECT MIN(countdown_next_post_at) FROM guild_config WHERE countdown_enabled = 1{mine}",  # noqa: S608
+            shard_params,
         )
         return _parse(value)
 

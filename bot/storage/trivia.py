@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from bot.domain.shards import ShardScope
 from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore
 from bot.storage.database import Queryable, Row
 
@@ -45,8 +46,9 @@ def _game(row: Row) -> GameRecord:
 
 
 class TriviaRepository:
-    def __init__(self, db: Queryable) -> None:
+    def __init__(self, db: Queryable, shards: ShardScope | None = None) -> None:
         self._db = db
+        self._shards = shards or ShardScope()
 
     # --- games --------------------------------------------------------------------------------
     async def create_game(
@@ -132,7 +134,12 @@ class TriviaRepository:
         return True
 
     async def running_games(self) -> list[GameRecord]:
-        rows = await self._db.fetch_all(f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE status = 'running'")  # noqa: S608
+        """Games left running on this process's shards (another process's live games are its own)."""
+        mine, shard_params = self._shards.sql()
+        rows = await self._db.fetch_all(
+            f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE status = 'running'{mine}",  # noqa: S608
+            shard_params,
+        )
         return [_game(r) for r in rows]
 
     async def game(self, game_id: int) -> GameRecord | None:
