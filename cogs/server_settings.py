@@ -59,6 +59,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             daily = [
                 f"Channel: <#{config.daily_channel_id}> ({'on' if config.daily_enabled else '**off**'})",
                 f"Time: {config.daily_time} {config.daily_timezone}",
+                f"Open for: {config.daily_window_hours} h" if config.daily_window_hours else "Open until the next one",
             ]
             if config.daily_enabled and config.daily_next_post_at:
                 daily.append(f"Next question: {format_dt(config.daily_next_post_at, 'F')}")
@@ -153,6 +154,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         channel="The text channel for the question of the day",
         time="24-hour HH:MM, like 18:30 (default: the countdown's time, else 18:00)",
         timezone="IANA time zone, like Europe/London (default: the countdown's zone, else UTC)",
+        hours="Hours each question stays open, 1 to 23 (default: until the next question)",
     )
     @moderator_only()
     async def daily_question(
@@ -161,6 +163,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         channel: discord.TextChannel,
         time: app_commands.Range[str, 1, 20] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        hours: app_commands.Range[int, 1, 23] | None = None,
     ) -> None:
         """Post a trivia question every day; members answer privately and build streaks."""
         guild_id = guild_id_of(interaction)
@@ -169,12 +172,17 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             raise UserError(
                 f"I can't post there: {health.summary}. Fix the channel's permissions, or pick another channel."
             )
-        config = await self.services.daily.set_schedule(guild_id, channel.id, time, timezone)
+        config = await self.services.daily.set_schedule(guild_id, channel.id, time, timezone, hours)
         first = format_dt(config.daily_next_post_at, "F") if config.daily_next_post_at else "—"
+        reveal = (
+            f"Each one closes after {hours} hour{'s' if hours != 1 else ''} and is revealed then."
+            if hours
+            else "Each one is revealed with the next day's."
+        )
         await reply(
             interaction,
             f"Question of the day goes to <#{channel.id}> at {config.daily_time} {config.daily_timezone}. "
-            f"First question: {first}. Each one is revealed with the next day's.",
+            f"First question: {first}. {reveal}",
         )
         self.bot.scheduler.wake()
 

@@ -48,6 +48,7 @@ class DailyQuestion:
     channel_id: int
     message_id: int | None
     status: str
+    closes_at: dt.datetime | None = None  # None: open until the next question is posted
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ class GuildConfig:
     daily_enabled: bool = False
     daily_next_post_at: dt.datetime | None = None
     daily_disabled_reason: str | None = None
+    daily_window_hours: int | None = None
     release_events_enabled: bool = False
     release_events_problem: str | None = None
 
@@ -41,3 +42,4 @@ class DueSchedule:
     timezone: str
     due_at: dt.datetime
     last_nodate_post: dt.date | None
+    window_hours: int | None = None  # the question of the day's answer window, when set

@@ -51,6 +51,15 @@ class DailyPlan:
     reveal: DailyReveal | None
     revealed_question: TriviaQuestion | None
     next_post_at: dt.datetime
+    closes_at: dt.datetime | None  # None: open until the next question
+
+
+@dataclass(frozen=True, slots=True)
+class RevealPlan:
+    """A question whose answer window closed: reveal it in place."""
+
+    reveal: DailyReveal
+    question: TriviaQuestion | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +108,9 @@ class DailyQuestionService:
         self.grace = grace
 
     # --- settings --------------------------------------------------------------------------------
-    async def set_schedule(self, guild_id: int, channel_id: int, time: str | None, timezone: str | None) -> GuildConfig:
+    async def set_schedule(
+        self, guild_id: int, channel_id: int, time: str | None, timezone: str | None, window_hours: int | None = None
+    ) -> GuildConfig:
         """Choose channel, time and zone; the first question waits for the next occurrence of the time."""
         clock_time = schedule.parse_hhmm(time).strftime("%H:%M") if time else None
         zone = schedule.parse_zone(timezone).key if timezone else None
@@ -116,6 +127,7 @@ class DailyQuestionService:
                 "daily_next_post_at": next_at,
                 "daily_enabled": True,
                 "daily_disabled_reason": None,
+                "daily_window_hours": window_hours,
             }
 
         return await self._config.update(guild_id, change, now)
@@ -181,6 +193,7 @@ class DailyQuestionService:
             reveal=reveal,
             revealed_question=self._by_id.get(reveal.question.question_id) if reveal else None,
             next_post_at=next_at,
+            closes_at=now + dt.timedelta(hours=due.window_hours) if due.window_hours else None,
         )
 
     async def _choose(self, due: DueSchedule, day: dt.date) -> DailyQuestion | None:
@@ -217,19 +230,32 @@ class DailyQuestionService:
             message_id=message_id,
             late=plan.late,
             next_post_at=plan.next_post_at,
+            closes_at=plan.closes_at,
             now=self._clock.now(),
         )
+
+    async def next_closing_at(self) -> dt.datetime | None:
+        return await self._repo.next_closing_at()
+
+    async def due_reveals(self) -> AsyncIterator[RevealPlan]:
+        """Questions whose answer window has closed, revealed (streaks updated) before they are yielded."""
+        now = self._clock.now()
+        for asked in await self._repo.closing(now):
+            reveal = await self._repo.reveal(asked.guild_id, asked.local_date, now)
+            if reveal is not None:
+                yield RevealPlan(reveal, self._by_id.get(asked.question_id))
 
     # --- members ----------------------------------------------------------------------------------
     async def answer(self, guild_id: int, day: dt.date, user_id: int, option: int) -> tuple[int, bool]:
         """Lock in today's answer; returns (the option locked in, whether it was locked in just now)."""
         asked = await self._repo.question(guild_id, day)
+        now = self._clock.now()
         # 'pending' too: a member can click in the moment between Discord showing the post and us recording it.
         if asked is None or asked.status == "revealed" or not 0 <= option < len(asked.options):
             raise DailyClosed
-        earlier = await self._repo.answer(
-            guild_id, day, user_id, option, option == asked.correct_index, self._clock.now()
-        )
+        if asked.closes_at is not None and now >= asked.closes_at:
+            raise DailyClosed
+        earlier = await self._repo.answer(guild_id, day, user_id, option, option == asked.correct_index, now)
         return (option, True) if earlier is None else (earlier, False)
 
     async def today(self, guild_id: int, user_id: int) -> DailyToday | None:

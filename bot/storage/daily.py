@@ -16,7 +16,9 @@ from bot.domain.guild import DueSchedule
 from bot.domain.shards import ShardScope
 from bot.storage.database import Queryable, Row
 
-_QUESTION_COLUMNS = "guild_id, local_date, pack_id, question_id, options, correct_index, channel_id, message_id, status"
+_QUESTION_COLUMNS = (
+    "guild_id, local_date, pack_id, question_id, options, correct_index, channel_id, message_id, status, closes_at"
+)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -34,6 +36,7 @@ def _question(row: Row) -> DailyQuestion:
         channel_id=int(row["channel_id"]),
         message_id=None if row["message_id"] is None else int(row["message_id"]),
         status=row["status"],
+        closes_at=dt.datetime.fromisoformat(row["closes_at"]) if row["closes_at"] else None,
     )
 
 
@@ -63,14 +66,16 @@ class DailyRepository:
         last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
         mine, shard_params = self._shards.sql()
         rows = await self._db.fetch_all(
-            "SELECT guild_id, daily_channel_id, daily_time, daily_timezone, daily_next_post_at FROM guild_config "  # noqa: S608 - placeholders only
+            "SELECT guild_id, daily_channel_id, daily_time, daily_timezone, daily_next_post_at, daily_window_hours "  # noqa: S608 - placeholders only
+            "FROM guild_config "
             "WHERE daily_enabled = 1 AND daily_next_post_at <= ? AND (daily_next_post_at, guild_id) > (?, ?) "
             f"AND daily_channel_id IS NOT NULL AND daily_time IS NOT NULL{mine} "
             "ORDER BY daily_next_post_at, guild_id LIMIT ?",
             (_iso(now), last_at, last_guild, *shard_params, limit),
         )
         return [
-            DueSchedule(int(r[0]), int(r[1]), r[2], r[3] or "UTC", dt.datetime.fromisoformat(r[4]), None) for r in rows
+            DueSchedule(int(r[0]), int(r[1]), r[2], r[3] or "UTC", dt.datetime.fromisoformat(r[4]), None, r[5])
+            for r in rows
         ]
 
     async def next_due_at(self) -> dt.datetime | None:
@@ -135,14 +140,22 @@ class DailyRepository:
         return stored, bool(inserted)
 
     async def mark_posted(
-        self, guild_id: int, day: dt.date, *, message_id: int, late: bool, next_post_at: dt.datetime, now: dt.datetime
+        self,
+        guild_id: int,
+        day: dt.date,
+        *,
+        message_id: int,
+        late: bool,
+        next_post_at: dt.datetime,
+        closes_at: dt.datetime | None,
+        now: dt.datetime,
     ) -> None:
         """After Discord accepted the post: mark it and move the schedule on, atomically."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE daily_questions SET status = 'posted', message_id = ?, late = ?, posted_at = ? "
+                "UPDATE daily_questions SET status = 'posted', message_id = ?, late = ?, posted_at = ?, closes_at = ? "
                 "WHERE guild_id = ? AND local_date = ? AND status = 'pending'",
-                (message_id, int(late), _iso(now), guild_id, day.isoformat()),
+                (message_id, int(late), _iso(now), _iso(closes_at) if closes_at else None, guild_id, day.isoformat()),
             )
             await tx.execute(
                 "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1",
@@ -201,6 +214,25 @@ class DailyRepository:
             counts[int(answer["option"])] += 1
         right = sum(1 for a in answers if a["correct"])
         return DailyReveal(question, tuple(counts), right, len(answers))
+
+    async def closing(self, now: dt.datetime, limit: int = 500) -> list[DailyQuestion]:
+        """Posted questions whose window has closed (servers with a window set), oldest first."""
+        mine, shard_params = self._shards.sql()
+        rows = await self._db.fetch_all(
+            f"SELECT {_QUESTION_COLUMNS} FROM daily_questions WHERE status = 'posted' "  # noqa: S608
+            f"AND closes_at IS NOT NULL AND closes_at <= ?{mine} ORDER BY closes_at LIMIT ?",
+            (_iso(now), *shard_params, limit),
+        )
+        return [_question(r) for r in rows]
+
+    async def next_closing_at(self) -> dt.datetime | None:
+        mine, shard_params = self._shards.sql()
+        value = await self._db.fetch_value(
+            "SELECT MIN(closes_at) FROM daily_questions WHERE status = 'posted' "  # noqa: S608
+            f"AND closes_at IS NOT NULL{mine}",
+            shard_params,
+        )
+        return None if value is None else dt.datetime.fromisoformat(value)
 
     # --- answers and streaks ----------------------------------------------------------------------
     async def answer(

@@ -17,7 +17,7 @@ _COLUMNS = (
     "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
     "countdown_enabled, countdown_next_post_at, countdown_disabled_reason, countdown_last_nodate_post, "
     "trivia_seconds, daily_channel_id, daily_time, daily_timezone, daily_enabled, daily_next_post_at, "
-    "daily_disabled_reason, release_events_enabled, release_events_problem"
+    "daily_disabled_reason, daily_window_hours, release_events_enabled, release_events_problem"
 )
 
 
@@ -50,6 +50,7 @@ def _config(row: aiosqlite.Row, trivia_channel_ids: tuple[int, ...]) -> GuildCon
         daily_enabled=bool(row["daily_enabled"]),
         daily_next_post_at=_parse(row["daily_next_post_at"]),
         daily_disabled_reason=row["daily_disabled_reason"],
+        daily_window_hours=row["daily_window_hours"],
         release_events_enabled=bool(row["release_events_enabled"]),
         release_events_problem=row["release_events_problem"],
     )

@@ -22,7 +22,7 @@ from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
 from cogs.trivia import _daily as daily_text
 from cogs.trivia import _embeds as views_text
-from cogs.trivia._daily import DailySource
+from cogs.trivia._daily import DailyRevealSource, DailySource
 from cogs.trivia._display import ChannelDisplay
 from cogs.trivia._views import ConfirmReset
 
@@ -40,18 +40,20 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         self.bot = bot
         self.service = service
         self.display = ChannelDisplay(bot)
-        self.daily_source = DailySource(bot, bot.services.daily)
+        self.daily_sources = (DailySource(bot, bot.services.daily), DailyRevealSource(bot, bot.services.daily))
         self._recovery: asyncio.Task[None] | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
         self._recovery = asyncio.create_task(self._close_interrupted(), name="trivia-recovery")
-        self.bot.scheduler.add(self.daily_source)
+        for source in self.daily_sources:
+            self.bot.scheduler.add(source)
 
     async def cog_unload(self) -> None:
         if self._recovery is not None:
             self._recovery.cancel()
-        self.bot.scheduler.remove(self.daily_source.name)
+        for source in self.daily_sources:
+            self.bot.scheduler.remove(source.name)
         self.service.cancel_all()
 
     # --- commands ---------------------------------------------------------------------------

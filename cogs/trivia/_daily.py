@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import discord
-from discord.utils import escape_markdown
+from discord.utils import escape_markdown, format_dt
 
 from bot.app import HeartstopperBot
 from bot.domain.daily import DailyQuestion, DailyReveal
 from bot.domain.models import TriviaQuestion, describe_source
 from bot.domain.trivia import LETTERS
 from bot.errors import UserError
-from bot.services.daily import DailyPlan, DailyQuestionService, DailyStanding, DailyToday
+from bot.services.daily import DailyPlan, DailyQuestionService, DailyStanding, DailyToday, RevealPlan
 from bot.ui.channels import channel_health
 from bot.ui.embeds import LEAF, MINT, PINK, add_field, base_embed, footer
 from bot.ui.replies import reply
@@ -61,7 +61,7 @@ class DailyAnswerButton(
             await reply(interaction, error.message, private=True)
             return
         if fresh:
-            text = f"Locked in: **{LETTERS[option]}**. The answer comes with tomorrow's question. 🍂"
+            text = f"Locked in: **{LETTERS[option]}**. The answer comes when the question closes. 🍂"
         else:
             text = f"You're already locked in for today: **{LETTERS[option]}**. One answer a day!"
         await reply(interaction, text, private=True)
@@ -97,16 +97,22 @@ def _options(asked: DailyQuestion) -> str:
     return "\n".join(f"**{LETTERS[i]}** · {escape_markdown(o)}" for i, o in enumerate(asked.options))
 
 
-def question_embed(asked: DailyQuestion, question: TriviaQuestion, *, late: bool = False) -> discord.Embed:
+def question_embed(
+    asked: DailyQuestion, question: TriviaQuestion, *, late: bool = False, closes_at: dt.datetime | None = None
+) -> discord.Embed:
     embed = base_embed(
         f"🍂 Question of the day · {asked.local_date:%d %B %Y}",
         f"**{escape_markdown(question.prompt)}**\n\n{_options(asked)}",
         colour=PINK,
     )
     add_field(embed, "Difficulty", question.difficulty.value.title(), inline=True)
+    closes_at = closes_at or asked.closes_at
+    if closes_at is not None:
+        add_field(embed, "Closes", f"{format_dt(closes_at, 'R')}, then the answer is revealed", inline=True)
     add_field(embed, "How it works", "One answer each, locked in privately. Right answers build your streak.")
     late_note = " (late: I was offline at the scheduled time)" if late else ""
-    return footer(embed, f"The answer comes with tomorrow's question{late_note} · /trivia daily")
+    when = "when it closes" if closes_at is not None else "with tomorrow's question"
+    return footer(embed, f"The answer comes {when}{late_note} · /trivia daily")
 
 
 def reveal_embed(reveal: DailyReveal, question: TriviaQuestion | None) -> discord.Embed:
@@ -193,7 +199,7 @@ class DailySource:
         try:
             message = await within(
                 channel.send(
-                    embed=question_embed(plan.asked, plan.question, late=plan.late),
+                    embed=question_embed(plan.asked, plan.question, late=plan.late, closes_at=plan.closes_at),
                     view=answer_view(plan.asked),
                     nonce=plan.nonce,
                 )
@@ -211,3 +217,46 @@ class DailySource:
             return False
         await self.service.record_posted(plan, message.id)
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class RevealPost:
+    plan: RevealPlan
+    bot: HeartstopperBot
+
+    @property
+    def guild_id(self) -> int:
+        return self.plan.reveal.question.guild_id
+
+    async def run(self) -> bool:
+        """Edit the closed question in place; its answers and streaks are saved already."""
+        asked = self.plan.reveal.question
+        if asked.message_id is None:
+            return True
+        channel = self.bot.get_partial_messageable(asked.channel_id, guild_id=asked.guild_id)
+        try:
+            await within(
+                channel.get_partial_message(asked.message_id).edit(
+                    embed=reveal_embed(self.plan.reveal, self.plan.question), view=closed_view(asked)
+                )
+            )
+        except (TimeoutError, discord.HTTPException) as exc:
+            log.info("could not reveal the question of the day in guild %s: %s", asked.guild_id, exc)
+        return True
+
+
+class DailyRevealSource:
+    """Questions of the day whose answer window (``/settings daily-question hours:``) has closed."""
+
+    name = "daily-reveal"
+
+    def __init__(self, bot: HeartstopperBot, service: DailyQuestionService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def due(self) -> AsyncIterator[Job]:
+        async for plan in self.service.due_reveals():
+            yield RevealPost(plan, self.bot)
+
+    async def next_due_at(self) -> dt.datetime | None:
+        return await self.service.next_closing_at()

@@ -143,3 +143,36 @@ async def test_daily_question_off_and_a_member_cannot_configure(fake, tmp_path, 
         assert "no open question of the day" in none["data"]["content"]
     finally:
         await handle.stop()
+
+
+async def test_a_moderator_set_window_closes_and_reveals_the_question_in_time(fake, tmp_path, catalog, manual_clock):
+    guild = fake.add_guild()
+    channel_id = fake.channel_ids(guild)[1]
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    try:
+        inter = await fake.slash(
+            "settings daily-question",
+            guild,
+            permissions=b.MODERATOR_PERMS,
+            channel=channel_id,
+            time="18:00",
+            timezone="Europe/London",
+            hours=2,
+        )
+        assert "closes after 2 hours" in (await fake.reply_to(inter))["data"]["content"]
+        await manual_clock.set(FIRST)
+        await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
+        [question] = _questions(fake, channel_id)
+        assert any(f["name"] == "Closes" for f in question["embeds"][0]["fields"])
+        asked = await handle.services.daily._repo.question(int(guild["id"]), dt.date(2026, 11, 25))
+        assert (await _click(fake, guild, question, asked.correct_index, BEN))["content"].startswith("Locked in")
+
+        await manual_clock.set(FIRST + dt.timedelta(hours=2, seconds=1))  # the window closes: revealed in place
+        await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{question['id']}$")
+        assert "closed" in fake.messages[int(question["id"])]["embeds"][0]["title"]
+        late = await _click(fake, guild, fake.messages[int(question["id"])], 0, CARA)
+        assert "closed" in late["content"]
+        await settle()
+        assert (await handle.services.daily.streak(int(guild["id"]), int(BEN["id"]))) == (1, 1)
+    finally:
+        await handle.stop()

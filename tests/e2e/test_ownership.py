@@ -217,11 +217,11 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
 
 async def test_scheduler_survives_a_failing_database_read(fake, tmp_path, catalog, manual_clock, monkeypatch):
     real_next_due = CountdownService.next_due_at
-    failures = []
+    failed = asyncio.Event()
 
     async def fails_once(self):
-        if not failures:
-            failures.append(1)
+        if not failed.is_set():
+            failed.set()
             raise sqlite3.OperationalError("disk I/O error")
         return await real_next_due(self)
 
@@ -231,14 +231,13 @@ async def test_scheduler_survives_a_failing_database_read(fake, tmp_path, catalo
     handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
     try:
         await daily_countdown(handle.services, int(guild["id"]), channel_id)
-        for _ in range(200):  # the scheduler's first pass, right after READY
-            if failures:
-                break
-            await asyncio.sleep(0.05)
-        assert failures
+        await asyncio.wait_for(failed.wait(), 30)  # the scheduler's first pass, right after READY
         await manual_clock.set(dt.datetime(2026, 11, 26, 9, 0, 5, tzinfo=dt.UTC))
         await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
-        await settle()  # the pass records itself once the post is marked sent
+        for _ in range(300):  # the pass records itself once the post is marked sent
+            if handle.bot.scheduler.last_pass_at and handle.bot.scheduler.last_pass_at >= manual_clock.now():
+                break
+            await asyncio.sleep(0.05)
         about = await fake.reply_to(await fake.slash("about", guild))
         fields = {f["name"]: f["value"] for f in about["data"]["embeds"][0]["fields"]}
         assert fields["Scheduler"].startswith("last ran <t:")

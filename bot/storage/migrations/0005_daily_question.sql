@@ -7,6 +7,8 @@ ALTER TABLE guild_config ADD COLUMN daily_timezone TEXT;
 ALTER TABLE guild_config ADD COLUMN daily_enabled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE guild_config ADD COLUMN daily_next_post_at TEXT;
 ALTER TABLE guild_config ADD COLUMN daily_disabled_reason TEXT;
+-- NULL: each question stays open until the next one is posted; else hours after posting.
+ALTER TABLE guild_config ADD COLUMN daily_window_hours INTEGER CHECK (daily_window_hours IS NULL OR daily_window_hours BETWEEN 1 AND 23);
 CREATE INDEX guild_config_daily_due ON guild_config (daily_next_post_at) WHERE daily_enabled = 1;
 
 -- One row per server and local day. The question and its button order are chosen when the row is
@@ -25,10 +27,12 @@ CREATE TABLE daily_questions (
     message_id    INTEGER,
     late          INTEGER NOT NULL DEFAULT 0,
     posted_at     TEXT,
+    closes_at     TEXT,
     revealed_at   TEXT,
     PRIMARY KEY (guild_id, local_date)
 ) WITHOUT ROWID;
 CREATE INDEX daily_questions_open ON daily_questions (guild_id, local_date) WHERE status = 'posted';
+CREATE INDEX daily_questions_closing ON daily_questions (closes_at) WHERE status = 'posted' AND closes_at IS NOT NULL;
 
 -- One answer per member per day: the primary key makes a second lock-in impossible.
 CREATE TABLE daily_answers (
