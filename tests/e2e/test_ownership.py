@@ -232,6 +232,7 @@ async def test_scheduler_survives_a_failing_database_read(fake, tmp_path, catalo
     try:
         await daily_countdown(handle.services, int(guild["id"]), channel_id)
         await asyncio.wait_for(failed.wait(), 30)  # the scheduler's first pass, right after READY
+        await settle()  # ...which then sleeps until its retry
         await manual_clock.set(dt.datetime(2026, 11, 26, 9, 0, 5, tzinfo=dt.UTC))
         await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
         for _ in range(300):  # the pass records itself once the post is marked sent
