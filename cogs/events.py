@@ -24,6 +24,7 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
 
     @visibility("private")
     @app_commands.command(name="add")
+    @app_commands.autocomplete(timezone=zone_autocomplete)
     @app_commands.describe(
         name="What the event is called (up to 100 characters)",
         date="The day, as YYYY-MM-DD",
@@ -50,12 +51,6 @@ class EventsCog(commands.GroupCog, group_name="event", group_description="Your s
         )
         self.bot.scheduler.wake()
         self.bot.dispatch("release_events_changed", event.guild_id)
-
-    @add.autocomplete("timezone")
-    async def add_zone(
-        self, interaction: discord.Interaction[HeartstopperBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await zone_autocomplete(interaction, current)
 
     @visibility("private")
     @app_commands.command(name="remove")

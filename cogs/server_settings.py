@@ -114,6 +114,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
 
     @visibility("private")
     @app_commands.command(name="countdown-time")
+    @app_commands.autocomplete(timezone=zone_autocomplete)
     @app_commands.describe(time="24-hour HH:MM, like 18:30", timezone="IANA time zone, like Europe/London")
     @moderator_only()
     async def countdown_time(
@@ -132,12 +133,6 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         await reply(interaction, f"Daily countdown time: {view.time} {view.timezone}. {tail}")
         self.bot.scheduler.wake()
 
-    @countdown_time.autocomplete("timezone")
-    async def countdown_zone(
-        self, interaction: discord.Interaction[HeartstopperBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await zone_autocomplete(interaction, current)
-
     @visibility("private")
     @app_commands.command(name="countdown-off")
     @moderator_only()
@@ -150,6 +145,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
 
     @visibility("private")
     @app_commands.command(name="daily-question")
+    @app_commands.autocomplete(timezone=zone_autocomplete)
     @app_commands.describe(
         channel="The text channel for the question of the day",
         time="24-hour HH:MM, like 18:30 (default: the countdown's time, else 18:00)",
@@ -185,12 +181,6 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             f"First question: {first}. {reveal}",
         )
         self.bot.scheduler.wake()
-
-    @daily_question.autocomplete("timezone")
-    async def daily_zone(
-        self, interaction: discord.Interaction[HeartstopperBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await zone_autocomplete(interaction, current)
 
     @visibility("private")
     @app_commands.command(name="daily-question-off")

@@ -18,6 +18,7 @@ from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import Catalog
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound, UserError
+from bot.services.due import each_due
 from bot.storage.countdown import (
     AddResult,
     CountdownPostRepository,
@@ -230,21 +231,15 @@ class CountdownService:
     async def next_due_at(self) -> dt.datetime | None:
         return await self._config.next_due_at()
 
-    async def due_plans(self, limit: int = 500) -> AsyncIterator[PostPlan]:
+    async def due_plans(self) -> AsyncIterator[PostPlan]:
         """Everything due now, decided one server at a time: posts to send are yielded as soon as
         they are claimed, so sending starts while the rest are still being planned; late-beyond-grace
         and quiet days are skipped here."""
         now = self._clock.now()
-        after: tuple[dt.datetime, int] | None = None
-        while True:
-            page = await self._config.due_countdowns(now, limit, after)
-            for due in page:
-                plan = await self._plan(due, now)
-                if plan is not None:
-                    yield plan
-            if len(page) < limit:
-                return
-            after = (page[-1].due_at, page[-1].guild_id)
+        async for due in each_due(self._config.due_countdowns, now):
+            plan = await self._plan(due, now)
+            if plan is not None:
+                yield plan
 
     async def _plan(self, config: DueSchedule, now: dt.datetime) -> PostPlan | None:
         zone = ZoneInfo(config.timezone)

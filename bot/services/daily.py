@@ -24,6 +24,7 @@ from bot.domain.daily import DailyQuestion, DailyReveal
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.models import Catalog, TriviaQuestion
 from bot.errors import UserError
+from bot.services.due import each_due
 from bot.services.lookups import LookupService
 from bot.storage.daily import DailyRepository
 from bot.storage.guild_config import GuildConfigRepository
@@ -143,18 +144,12 @@ class DailyQuestionService:
     async def next_due_at(self) -> dt.datetime | None:
         return await self._repo.next_due_at()
 
-    async def due_plans(self, limit: int = 500) -> AsyncIterator[DailyPlan]:
+    async def due_plans(self) -> AsyncIterator[DailyPlan]:
         now = self._clock.now()
-        after: tuple[dt.datetime, int] | None = None
-        while True:
-            page = await self._repo.due(now, limit, after)
-            for due in page:
-                plan = await self._plan(due, now)
-                if plan is not None:
-                    yield plan
-            if len(page) < limit:
-                return
-            after = (page[-1].due_at, page[-1].guild_id)
+        async for due in each_due(self._repo.due, now):
+            plan = await self._plan(due, now)
+            if plan is not None:
+                yield plan
 
     async def _plan(self, due: DueSchedule, now: dt.datetime) -> DailyPlan | None:
         zone = ZoneInfo(due.timezone)
