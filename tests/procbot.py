@@ -14,31 +14,15 @@ import asyncio
 import datetime as dt
 import os
 import sys
-import time
 from pathlib import Path
 
 from bot.__main__ import run_bot
 from bot.localdiscord import LocalDiscord
 from bot.log import setup_logging
+from bot.playground.clock import PlaygroundClock
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class ScaledClock:
-    """Starts at a given instant and runs ``speed`` times faster than the real clock."""
-
-    def __init__(self, start: dt.datetime, speed: float) -> None:
-        self._start = start
-        self._speed = speed
-        self._origin = time.monotonic()
-
-    def now(self) -> dt.datetime:
-        return self._start + dt.timedelta(seconds=(time.monotonic() - self._origin) * self._speed)
-
-    async def sleep_until(self, when: dt.datetime) -> None:
-        while (remaining := (when - self.now()).total_seconds()) > 0:
-            await asyncio.sleep(remaining / self._speed)
 
 
 async def spawn(
@@ -70,7 +54,7 @@ def main() -> int:
     settings = load_settings(os.environ)
     setup_logging(settings.log_level, secrets=[settings.token or ""])
     start = dt.datetime.fromisoformat(os.environ.get("PROCBOT_CLOCK_START") or dt.datetime.now(dt.UTC).isoformat())
-    clock = ScaledClock(start, float(os.environ.get("PROCBOT_CLOCK_SPEED") or 1))
+    clock = PlaygroundClock(start, speed=float(os.environ.get("PROCBOT_CLOCK_SPEED") or 1))
     return asyncio.run(run_bot(settings, clock))
 
 
