@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.domain.shards import ShardScope
+from bot.ratelimit import BUDGET_RATE, LocalBudget, RedisBudget, RestBudget
 from bot.services import Services
 from bot.settings import Settings
 from bot.ui.replies import undeclared
@@ -87,11 +88,15 @@ class HeartstopperBot(commands.AutoShardedBot):
         self.started_monotonic = time.monotonic()
         self._sync_commands = sync_commands
         self.shard_scope = ShardScope.of(settings.shard_count, settings.shard_ids)
+        share = LocalBudget(BUDGET_RATE * self.shard_scope.share)  # processes share the token's 50/s
+        self.rest_budget: RestBudget = RedisBudget(settings.redis_url, fallback=share) if settings.redis_url else share
+        self._meter_requests(self.rest_budget)
         self.scheduler = Scheduler(
             services.clock,
             wait_until_ready=self.wait_until_ready,
             is_closed=self.is_closed,
-            rate=BROADCAST_RATE * self.shard_scope.share,  # processes share the token's 50 requests/second
+            # With Redis the shared budget decides; without it, this process's share.
+            rate=BROADCAST_RATE if settings.redis_url else BROADCAST_RATE * self.shard_scope.share,
         )
         self.scheduling_refused: str | None = None
 
@@ -116,6 +121,17 @@ class HeartstopperBot(commands.AutoShardedBot):
             self.shard_count, _, _ = await self.http.get_bot_gateway()
         if self._sync_commands and 0 in self.shard_scope.ids:  # one process writes the commands, not every one
             await self.sync_commands_if_changed()
+
+    def _meter_requests(self, budget: RestBudget) -> None:
+        """Every request sent with the bot token waits for the budget first (callbacks are exempt:
+        discord.py sends them through its webhook adapter, not this client)."""
+        send = self.http.request
+
+        async def request(route: discord.http.Route, **kwargs: Any) -> Any:
+            await budget.acquire()
+            return await send(route, **kwargs)
+
+        self.http.request = request  # type: ignore[method-assign]
 
     async def _check_shard_count(self) -> str | None:
         """Processes must agree on SHARD_COUNT, or two could each think a server is theirs.
@@ -159,6 +175,7 @@ class HeartstopperBot(commands.AutoShardedBot):
     async def close(self) -> None:
         self.scheduler.stop()
         await super().close()
+        await self.rest_budget.close()
 
     async def on_ready(self) -> None:
         log.info("READY as %s: %d guild(s), %d shard(s)", self.user, len(self.guilds), self.shard_count or 1)

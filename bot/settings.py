@@ -31,6 +31,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "SHARD_IDS",
     "GUILD_READY_TIMEOUT",
     "COUNTDOWN_GRACE_HOURS",
+    "REDIS_URL",
 )
 
 
@@ -76,6 +77,7 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     guild_ready_timeout: float = 2.0
     countdown_grace_hours: float = 6.0
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -174,4 +176,17 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         shard_ids=shard_ids,
         guild_ready_timeout=_number(env, "GUILD_READY_TIMEOUT", 2.0, 0.0, 60.0),
         countdown_grace_hours=_number(env, "COUNTDOWN_GRACE_HOURS", 6.0, 0.0, 23.0),
+        redis_url=_redis_url(env),
     )
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = _url(env, "REDIS_URL", ("redis", "rediss", "unix"))
+    if url is not None:
+        try:
+            import redis  # noqa: F401 - only checking it is installed
+        except ImportError:
+            raise SettingsError(
+                "REDIS_URL is set but the redis package is not installed: pip install 'heartstopper-bot[redis]'"
+            ) from None
+    return url

@@ -167,7 +167,9 @@ async def test_a_moderator_set_window_closes_and_reveals_the_question_in_time(fa
         asked = await handle.services.daily._repo.question(int(guild["id"]), dt.date(2026, 11, 25))
         assert (await _click(fake, guild, question, asked.correct_index, BEN))["content"].startswith("Locked in")
 
+        await settle()  # the scheduler has recorded the post and gone to sleep
         await manual_clock.set(FIRST + dt.timedelta(hours=2, seconds=1))  # the window closes: revealed in place
+        handle.bot.scheduler.wake()  # (a manual clock never moves on by itself past a deadline set mid-jump)
         await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{question['id']}$")
         assert "closed" in fake.messages[int(question["id"])]["embeds"][0]["title"]
         late = await _click(fake, guild, fake.messages[int(question["id"])], 0, CARA)

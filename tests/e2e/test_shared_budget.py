@@ -1,0 +1,87 @@
+"""Two processes on one token share one request budget through Redis; without Redis each keeps to its share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections import Counter
+
+import pytest
+
+from bot.services import build_services
+from bot.storage.database import Database
+from bot.storage.migrate import migrate
+from tests.clocks import ManualClock
+from tests.conftest import daily_countdown, settle, start_bot
+from tests.servers import closed_port_url, redis_server
+
+DUE = dt.datetime(2026, 11, 26, 9, 0, 5, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def redis_url():
+    with redis_server() as url:
+        yield url
+
+
+async def _configure(fake, db_path, catalog, guilds):
+    db = await Database.open(db_path)
+    await migrate(db)
+    services = build_services(db, catalog, ManualClock(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)), random.Random(1))
+    for guild in guilds:
+        await daily_countdown(services, int(guild["id"]), fake.channel_ids(guild)[0])
+    await db.close()
+
+
+def _busiest_second(fake) -> int:
+    """The most requests the stand-in saw in any one-second window (interaction callbacks exempt)."""
+    times = sorted(r.at for r in fake.requests if not r.path.startswith("/interactions/"))
+    busiest, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    return busiest
+
+
+async def test_two_processes_share_one_budget_through_redis(fake, tmp_path, catalog, manual_clock, redis_url):
+    fake.global_limit = 50
+    guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(200)]
+    db_path = tmp_path / "bot.sqlite3"
+    await _configure(fake, db_path, catalog, guilds)
+    env = {"SHARD_COUNT": "2", "REDIS_URL": redis_url}
+    first = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "0"})
+    second = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "1"})
+    try:
+        await manual_clock.set(DUE)
+        first.bot.scheduler.wake()
+        second.bot.scheduler.wake()
+        await fake.wait_for("POST", r"^/channels/\d+/messages$", lambda r: r.status == 200, count=200, timeout=60)
+        posts = Counter(r.path for r in fake.find("POST", r"^/channels/\d+/messages$", lambda r: r.status == 200))
+        assert len(posts) == 200 and set(posts.values()) == {1}  # every server once, by whichever owns it
+        assert not fake.rate_limited  # 0 x 429
+        assert _busiest_second(fake) <= 50
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_without_redis_a_process_keeps_to_its_share_and_says_so_once(
+    fake, tmp_path, catalog, manual_clock, caplog
+):
+    fake.global_limit = 50
+    guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(20)]
+    db_path = tmp_path / "bot.sqlite3"
+    await _configure(fake, db_path, catalog, guilds)
+    caplog.set_level(logging.WARNING, logger="bot.ratelimit")
+    handle = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={"REDIS_URL": closed_port_url()})
+    try:
+        await manual_clock.set(DUE)
+        handle.bot.scheduler.wake()
+        await fake.wait_for("POST", r"^/channels/\d+/messages$", lambda r: r.status == 200, count=20, timeout=60)
+        await settle()
+        warnings = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
+        assert len(warnings) == 1 and not fake.rate_limited
+    finally:
+        await handle.stop()
