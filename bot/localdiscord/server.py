@@ -520,15 +520,18 @@ class LocalDiscord:
                 "user_count": 0,
                 "image": None,
             }
+            self._emit("scheduled-events", {"guild_id": str(guild_id), "events": list(events.values())})
             return self._json(events[new_id])
         event = events.get(int(event_id))
         if event is None:
             return self._error(404, 10070, "Unknown Guild Scheduled Event")
         if method == "DELETE":
             del events[int(event_id)]
+            self._emit("scheduled-events", {"guild_id": str(guild_id), "events": list(events.values())})
             return web.Response(status=204)
         if method == "PATCH":
             event.update({k: v for k, v in body.items() if k in event})
+            self._emit("scheduled-events", {"guild_id": str(guild_id), "events": list(events.values())})
         return self._json(event)
 
     @staticmethod

@@ -17,7 +17,7 @@ from typing import Any
 from bot.localdiscord.server import Refused
 
 SUBCOMMAND, GROUP = 1, 2
-STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
+STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
 
 
@@ -147,6 +147,8 @@ def convert(
             if wanted in (str(member["id"]), str(member["username"]).casefold(), str(member["global_name"]).casefold()):
                 return dict(member)
         raise Refused(f"`{name}` takes a member of this server, like @{members[0]['global_name']}")
+    if kind == ATTACHMENT:
+        raise Refused(f"`{name}` takes a file: pick it with the file button above the box")
     if kind == STRING:
         choices = option.get("choices") or []
         if choices:

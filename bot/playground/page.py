@@ -9,6 +9,8 @@ so the bot cannot tell the playground from Discord.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import datetime as dt
 import json
 import logging
@@ -30,6 +32,7 @@ STATIC = resources.files("bot.playground") / "static"
 _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 AUTOCOMPLETE_TIMEOUT = 3.0
+MAX_UPLOAD_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,15 @@ class Member:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": str(self.id), "name": self.user["global_name"], "moderator": self.moderator}
+
+
+def _event_view(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(event["id"]),
+        "name": event["name"],
+        "start": event["scheduled_start_time"],
+        "location": (event.get("entity_metadata") or {}).get("location"),
+    }
 
 
 def default_members() -> list[Member]:
@@ -80,7 +92,7 @@ class Playground:
 
     # --- the app ----------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024)
+        app = web.Application(client_max_size=2 * 1024 * 1024)
         app.router.add_get("/", self._index)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/ws", self._socket)
@@ -131,6 +143,7 @@ class Playground:
             "commands": [e.as_json() for e in self.entries()],
             "clock": self.clock_state(),
             "messages": [self._view(m) for m in self.discord.messages.values()],
+            "events": [_event_view(e) for e in self.discord.scheduled_events.get(int(self.guild["id"]), {}).values()],
         }
 
     def _view(self, msg: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +174,9 @@ class Playground:
         }
 
     def _message_changed(self, event: str, msg: dict[str, Any]) -> None:
+        if event == "scheduled-events":  # the server's event list (/settings release-events)
+            self.broadcast({"type": "events", "events": [_event_view(e) for e in msg["events"]]})
+            return
         self.broadcast({"type": event, "message": self._view(msg)})
 
     def broadcast(self, event: dict[str, Any]) -> None:
@@ -224,6 +240,7 @@ class Playground:
         channel_id = self._channel(data)
         try:
             path, options = self._parse(str(data.get("text", "")), member)
+            options.update(self._files(data.get("files")))
             inter = await self.discord.slash(
                 path,
                 self.guild,
@@ -235,6 +252,23 @@ class Playground:
         except Refused as refused:
             return web.json_response({"ok": False, "error": str(refused)})
         return web.json_response({"ok": True, "interaction_id": str(inter.id)})
+
+    @staticmethod
+    def _files(files: object) -> dict[str, Any]:
+        """Attachment options the page picked files for: ``{option: {filename, content (base64)}}``."""
+        if not isinstance(files, dict):
+            return {}
+        attached: dict[str, Any] = {}
+        for name, file in files.items():
+            try:
+                content = base64.b64decode(str(file["content"]), validate=True)
+                filename = str(file["filename"])[:100] or "file"
+            except (KeyError, TypeError, ValueError, binascii.Error):
+                raise Refused(f"`{name}`: the file could not be read; pick it again") from None
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise Refused(f"`{name}`: files in the playground can be at most {MAX_UPLOAD_BYTES // 1024} KB")
+            attached[str(name)] = {"filename": filename, "content": content}
+        return attached
 
     async def _autocomplete(self, request: web.Request) -> web.Response:
         data, member = await self._body(request)

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.app import HeartstopperBot, apply_endpoints
 from bot.content.loader import load_catalog
-from bot.localdiscord import spec
+from bot.localdiscord import builders, spec
 from bot.localdiscord.server import LocalDiscord, Recorded
 from bot.playground.clock import PlaygroundClock
 from bot.playground.page import Playground, default_members
@@ -66,7 +66,10 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="heartstopper-playground-")))
         discord = await LocalDiscord().start()
         stack.push_async_callback(discord.stop)
-        guild = discord.add_guild(GUILD_NAME, channel_names=CHANNELS)
+        # The bot may create scheduled events, so /settings release-events can be tried here too.
+        guild = discord.add_guild(
+            GUILD_NAME, channel_names=CHANNELS, bot_permissions=builders.MEMBER_PERMS | builders.CREATE_EVENTS
+        )
         clock = PlaygroundClock()
         discord.clock = clock.now
         discord.request_checker = _check

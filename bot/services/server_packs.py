@@ -9,6 +9,8 @@ packs per server and the questions per pack.
 
 from __future__ import annotations
 
+import re
+
 from bot.clock import Clock
 from bot.content.audit import audit_questions
 from bot.content.loader import load_pack
@@ -17,6 +19,7 @@ from bot.domain.text import quote_user_text
 from bot.errors import NotFound, UserError
 from bot.storage.server_packs import SaveResult, ServerPackRepository, StoredPack
 
+_LINE_PREFIX = re.compile(r"^(\d+):\s*")
 MAX_PACK_BYTES = 64 * 1024
 MAX_PACKS_PER_SERVER = 5
 MAX_QUESTIONS_PER_PACK = 200
@@ -52,7 +55,8 @@ class ServerPackService:
             raise PackRejected(f"{quote_user_text(filename)} is not UTF-8 text: save it as UTF-8 YAML.") from None
         label = "pack"
         pack, problems = load_pack(text, label)
-        problems = [p.removeprefix(f"{label}:") for p in problems]
+        # "pack:12: field: problem" reads as "line 12: field: problem" to someone holding the file
+        problems = [_LINE_PREFIX.sub(r"line \1: ", p.removeprefix(f"{label}:")) for p in problems]
         if pack is not None and not problems:
             problems = audit_questions(pack.questions, self._catalog)
             if not pack.questions:

@@ -90,6 +90,7 @@ class Scheduler:
         """Post what is due, then sleep until the next due post; every step inside the error handling."""
         await self._wait_until_ready()
         while not self._is_closed():
+            started = self._clock.now()
             try:
                 failures = await self.dispatch_due()
                 due = [d for d in [await s.next_due_at() for s in self._sources] if d is not None]
@@ -100,7 +101,12 @@ class Scheduler:
                 failures, next_at = 1, None
             now = self._clock.now()
             deadline = min(next_at, now + IDLE_RECHECK) if next_at else now + IDLE_RECHECK
-            deadline = max(deadline, now + (RETRY_AFTER_FAILURE if failures else dt.timedelta(seconds=1)))
+            # After a failure, wait RETRY_AFTER_FAILURE from the end of the pass. Otherwise the floor
+            # counts from when the pass started: passes start at most once a second (no busy loop on a
+            # post that stays due), yet a post that fell due while the pass was reading goes out as
+            # soon as the pass ends, not a second later.
+            floor = now + RETRY_AFTER_FAILURE if failures else started + dt.timedelta(seconds=1)
+            deadline = max(deadline, floor)
             sleeper = asyncio.create_task(self._clock.sleep_until(deadline))
             waker = asyncio.create_task(self._wake.wait())
             try:

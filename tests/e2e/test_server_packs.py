@@ -86,7 +86,7 @@ async def test_bad_packs_are_refused_with_their_lines_and_change_nothing(fake, t
             "difficulty: easy\n    source: seed\n  - id: paris", "difficulty: trivial\n    source: seed\n  - id: paris"
         )
         said = await _upload(fake, guild, broken)
-        assert "was not added" in said and "10: questions[0].difficulty: 'trivial' is not allowed" in said
+        assert "was not added" in said and "line 10: questions[0].difficulty: 'trivial' is not allowed" in said
 
         spoiler = PACK.replace("wrong: [Rex, Bella, Daisy]", "wrong: [Rex, Aunt Diane, Daisy]")
         assert "first appears in Season 3" in await _upload(fake, guild, spoiler)

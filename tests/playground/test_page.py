@@ -106,3 +106,46 @@ def test_markup_from_members_is_shown_as_text(page, driver):
         raise AssertionError("a member's text ran as a script")
     except NoAlertPresentException:
         pass
+
+
+def test_a_moderator_uploads_a_pack_from_the_page_and_plays_it(page, tmp_path):
+    pack = tmp_path / "our-pack.yaml"
+    pack.write_text(
+        "id: page-pack\nname: Made in the Playground\ndescription: d\nquestions:\n"
+        '  - {id: q1, prompt: "What is the name of Nick\'s dog?", answer: Nellie, wrong: [Rex, Bella, Daisy],'
+        " season: 1, difficulty: easy, source: seed}\n",
+        encoding="utf-8",
+    )
+    page.act_as("Ava")
+    page.type("/trivia pack-upload ")
+    file_input = page.until(lambda: page.css("#option-bar input[type=file]"), "the file button")[0]
+    file_input.send_keys(str(pack))
+    page.until(lambda: "our-pack.yaml" in page.css("#option-bar")[0].text, "the chosen file")
+    page.run("/trivia pack-upload")
+    page.wait_text("Added **Made in the Playground**".replace("**", ""), "the upload's confirmation")
+    page.run("/trivia packs")
+    page.wait_text("this server's own")
+
+
+def test_a_broken_pack_from_the_page_is_answered_with_its_line(page, tmp_path):
+    pack = tmp_path / "broken.yaml"
+    pack.write_text("id: broken\nname: Broken\nquestions:\n  - {id: q1, prompt: [\n", encoding="utf-8")
+    page.act_as("Ava")
+    page.type("/trivia pack-upload ")
+    file_input = page.until(lambda: page.css("#option-bar input[type=file]"), "the file button")[0]
+    file_input.send_keys(str(pack))
+    page.until(lambda: "broken.yaml" in page.css("#option-bar")[0].text, "the chosen file")
+    page.run("/trivia pack-upload")
+    reply = page.wait_text("was not added", "the refusal")
+    assert "line 5: invalid YAML" in reply.text, reply.text
+
+
+def test_release_events_appear_in_the_server_event_list(page):
+    when = (dt.date.today() + dt.timedelta(days=200)).isoformat()
+    page.act_as("Ava")
+    page.run(f"/event add name:Rewatch night date:{when}")
+    page.wait_text("Added")
+    page.run("/settings release-events state:on")
+    page.until(lambda: page.css("#events li[data-event='Rewatch night']"), "the event in the sidebar")
+    page.run("/settings release-events state:off")
+    page.until(lambda: not page.css("#events li[data-event]"), "the event removed")

@@ -17,6 +17,7 @@
     dismissed: new Set(),
     popup: { items: [], index: 0 },
     entered: [], // performance.now() at each Enter whose reply has not been drawn yet
+    files: {}, // attachment option -> {filename, content (base64)} picked with the file button
     answered: new Set(), // interactions whose first reply was drawn
   };
   window.__playground = { timings: [], state: S };
@@ -76,6 +77,7 @@
       renderChannels();
       renderMembers();
       renderMessages();
+      renderEvents(event.events);
       document.body.dataset.ready = "true";
     } else if (event.type === "create" || event.type === "update") {
       store(event.message);
@@ -86,6 +88,8 @@
       if (node) node.remove();
     } else if (event.type === "clock") {
       setClock(event.clock);
+    } else if (event.type === "events") {
+      renderEvents(event.events);
     }
   }
 
@@ -95,6 +99,22 @@
   }
 
   // --- sidebars --------------------------------------------------------------------------------
+  function renderEvents(events) {
+    const list = $("events");
+    list.replaceChildren();
+    if (!events.length) {
+      list.appendChild(el("li", "hint", "None yet. A moderator can turn on /settings release-events."));
+      return;
+    }
+    for (const e of events.slice().sort((x, y) => x.start.localeCompare(y.start))) {
+      const item = list.appendChild(el("li", "event"));
+      item.dataset.event = e.name;
+      item.appendChild(el("div", "event-name", "📅 " + e.name));
+      const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(e.start));
+      item.appendChild(el("div", "event-when", when + (e.location ? " · " + e.location : "")));
+    }
+  }
+
   function renderChannels() {
     const list = $("channels");
     list.replaceChildren();
@@ -382,7 +402,27 @@
     bar.replaceChildren();
     if (!a || !a.entry) return;
     bar.appendChild(el("span", "bar-command", "/" + a.entry.path));
-    for (const o of a.entry.options) {
+    for (const o of a.entry.options.filter((x) => x.type === 11)) {
+      const label = bar.appendChild(el("label", "chip file" + (S.files[o.name] ? " given" : "") + (o.required ? " required" : "")));
+      label.title = o.description || "";
+      label.appendChild(document.createTextNode(S.files[o.name] ? `${o.name}: ${S.files[o.name].filename}` : `${o.name}: choose file…`));
+      const input = label.appendChild(document.createElement("input"));
+      input.type = "file";
+      input.className = "file-input";
+      input.dataset.option = o.name;
+      input.addEventListener("change", () => {
+        const file = input.files[0];
+        if (!file) return;
+        const reader = new FileReader();
+        reader.onload = () => {
+          S.files[o.name] = { filename: file.name, content: String(reader.result).split(",")[1] || "" };
+          updateComposer();
+          $("box").focus();
+        };
+        reader.readAsDataURL(file);
+      });
+    }
+    for (const o of a.entry.options.filter((x) => x.type !== 11)) {
       const chip = bar.appendChild(el("span", "chip" + (o.required ? " required" : "") + ((a.given || []).includes(o.name) ? " given" : ""), o.name));
       chip.title = o.description || "";
       chip.addEventListener("mousedown", (event) => {
@@ -423,13 +463,17 @@
       return;
     }
     S.entered.push(performance.now());
-    const answer = await post("/api/run", { text, member_id: S.me, channel_id: S.channel });
+    const a = analyse(text);
+    const files = {};
+    if (a && a.entry) for (const o of a.entry.options) if (o.type === 11 && S.files[o.name]) files[o.name] = S.files[o.name];
+    const answer = await post("/api/run", { text, member_id: S.me, channel_id: S.channel, files });
     if (!answer.ok) {
       S.entered.pop();
       showError(answer.error);
       return;
     }
     box.value = "";
+    S.files = {};
     updateComposer();
   }
 
