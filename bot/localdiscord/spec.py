@@ -1,7 +1,8 @@
 """Check what the bot sent against Discord's OpenAPI description, plus what it does not describe.
 
-The description (``shared/discord-api-spec/openapi.json`` beside a checkout, or the file named by
-``DISCORD_API_SPEC``) and ``jsonschema`` are both optional: without them the schema part is skipped
+The description is the copy the repository carries (``tests/discord-api-spec/openapi.json.gz``,
+MIT, see SOURCE.md there), or the file named by ``DISCORD_API_SPEC``. It and ``jsonschema`` are
+optional for an installed package (which has no ``tests/``): without them the schema part is skipped
 and the hand-written checks (2,000 characters, 6,000 per embed set, mentions that ping nothing,
 command names) still run.
 """
@@ -9,6 +10,7 @@ command names) still run.
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import os
 import re
@@ -17,10 +19,18 @@ from typing import Any, Protocol
 
 from bot.localdiscord.server import Recorded
 
-SPEC_PATH = Path(
-    os.environ.get("DISCORD_API_SPEC")
-    or Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
-)
+_COPY = Path("tests") / "discord-api-spec" / "openapi.json.gz"
+
+
+def _spec_path() -> Path:
+    """DISCORD_API_SPEC, else the copy in this checkout (beside the package, or under the cwd)."""
+    if named := os.environ.get("DISCORD_API_SPEC"):
+        return Path(named)
+    beside = Path(__file__).resolve().parents[2] / _COPY
+    return beside if beside.is_file() else Path.cwd() / _COPY
+
+
+SPEC_PATH = _spec_path()
 COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 
 
@@ -36,7 +46,8 @@ def _spec() -> dict[str, Any] | None:
         import jsonschema  # noqa: F401 - optional: only the schema checks need it
     except ImportError:
         return None
-    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    raw = SPEC_PATH.read_bytes()
+    spec: dict[str, Any] = json.loads(gzip.decompress(raw) if SPEC_PATH.suffix == ".gz" else raw)
     return spec
 
 
