@@ -883,31 +883,16 @@ class LocalDiscord:
         parts = command.split()
         cmd = self._command(parts[0])
         resolved: dict[str, Any] = {}
+        declared = cmd.get("options", [])
         if len(parts) > 1:
-            sub = next((o for o in cmd.get("options", []) if o["name"] == parts[1]), None)
+            sub = next((o for o in declared if o["name"] == parts[1]), None)
             if sub is None:
-                subs = ", ".join(o["name"] for o in cmd.get("options", []) if o["type"] in (1, 2))
+                subs = ", ".join(o["name"] for o in declared if o["type"] in (1, 2))
                 raise Refused(f"/{parts[0]} has no subcommand `{parts[1]}`; try one of: {subs}")
-            inner = self._options(
-                sub.get("options", []),
-                values,
-                resolved,
-                guild,
-                focused=focused,
-                strict=strict,
-                command_label=command,
-            )
-            opts = [{"type": 1, "name": parts[1], "options": inner}]
-        else:
-            opts = self._options(
-                cmd.get("options", []),
-                values,
-                resolved,
-                guild,
-                focused=focused,
-                strict=strict,
-                command_label=command,
-            )
+            declared = sub.get("options", [])
+        opts = self._options(declared, values, resolved, guild, focused=focused, strict=strict, command_label=command)
+        if len(parts) > 1:
+            opts = [{"type": 1, "name": parts[1], "options": opts}]
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved

@@ -14,6 +14,7 @@ from bot.domain import daily as rules
 from bot.domain.daily import DailyQuestion, DailyReveal, Streak
 from bot.domain.guild import DueSchedule
 from bot.domain.shards import ShardScope
+from bot.storage import schedules
 from bot.storage.database import Queryable, Row
 
 _QUESTION_COLUMNS = (
@@ -63,28 +64,14 @@ class DailyRepository:
         self, now: dt.datetime, limit: int = 500, after: tuple[dt.datetime, int] | None = None
     ) -> list[DueSchedule]:
         """One keyset page of servers whose question of the day is due (as the countdown's)."""
-        last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
-        mine, shard_params = self._shards.sql()
-        rows = await self._db.fetch_all(
-            "SELECT guild_id, daily_channel_id, daily_time, daily_timezone, daily_next_post_at, daily_window_hours "  # noqa: S608 - placeholders only
-            "FROM guild_config "
-            "WHERE daily_enabled = 1 AND daily_next_post_at <= ? AND (daily_next_post_at, guild_id) > (?, ?) "
-            f"AND daily_channel_id IS NOT NULL AND daily_time IS NOT NULL{mine} "
-            "ORDER BY daily_next_post_at, guild_id LIMIT ?",
-            (_iso(now), last_at, last_guild, *shard_params, limit),
-        )
+        rows = await schedules.due_rows(self._db, self._shards, "daily", "daily_window_hours", now, limit, after)
         return [
-            DueSchedule(int(r[0]), int(r[1]), r[2], r[3] or "UTC", dt.datetime.fromisoformat(r[4]), None, r[5])
-            for r in rows
+            DueSchedule(guild, channel, time, zone, due_at, None, window)
+            for guild, channel, time, zone, due_at, window in rows
         ]
 
     async def next_due_at(self) -> dt.datetime | None:
-        mine, shard_params = self._shards.sql()
-        value = await self._db.fetch_value(
-            f"SELECT MIN(daily_next_post_at) FROM guild_config WHERE daily_enabled = 1{mine}",  # noqa: S608
-            shard_params,
-        )
-        return None if value is None else dt.datetime.fromisoformat(value)
+        return await schedules.next_due_at(self._db, self._shards, "daily")
 
     async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
         await self._db.execute(

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.shards import ShardScope
+from bot.storage import schedules
 from bot.storage.database import Queryable
 
 _COLUMNS = (
@@ -120,41 +121,16 @@ class GuildConfigRepository:
     async def due_countdowns(
         self, now: dt.datetime, limit: int = 500, after: tuple[dt.datetime, int] | None = None
     ) -> list[DueSchedule]:
-        """One page of schedules due at ``now``, in (due time, server) order, after the page ``after`` ended.
-
-        One query per page: a broadcast to thousands of servers must not cost queries per
-        server. Keyset paging means a pass sees each server once even while earlier pages are
-        still being sent.
-        """
-        last_at, last_guild = (_iso(after[0]), after[1]) if after else ("", 0)
-        mine, shard_params = self._shards.sql()
-        rows = await self._db.fetch_all(
-            "SELECT guild_id, countdown_channel_id, countdown_time, countdown_timezone, countdown_next_post_at, "  # noqa: S608 - placeholders only
-            "countdown_last_nodate_post FROM guild_config WHERE countdown_enabled = 1 "
-            "AND countdown_next_post_at <= ? AND (countdown_next_post_at, guild_id) > (?, ?) "
-            f"AND countdown_channel_id IS NOT NULL AND countdown_time IS NOT NULL{mine} "
-            "ORDER BY countdown_next_post_at, guild_id LIMIT ?",
-            (_iso(now), last_at, last_guild, *shard_params, limit),
-        )
+        """One page of countdowns due at ``now``, in (due time, server) order, after the page ``after`` ended."""
+        extra = "countdown_last_nodate_post"
+        rows = await schedules.due_rows(self._db, self._shards, "countdown", extra, now, limit, after)
         return [
-            DueSchedule(
-                guild_id=int(row[0]),
-                channel_id=int(row[1]),
-                time=row[2],
-                timezone=row[3] or "UTC",
-                due_at=dt.datetime.fromisoformat(row[4]),
-                last_nodate_post=dt.date.fromisoformat(row[5]) if row[5] else None,
-            )
-            for row in rows
+            DueSchedule(guild, channel, time, zone, due_at, dt.date.fromisoformat(last) if last else None)
+            for guild, channel, time, zone, due_at, last in rows
         ]
 
     async def next_due_at(self) -> dt.datetime | None:
-        mine, shard_params = self._shards.sql()
-        value = await self._db.fetch_value(
-            f"SELECT MIN(countdown_next_post_at) FROM guild_config WHERE countdown_enabled = 1{mine}",  # noqa: S608
-            shard_params,
-        )
-        return _parse(value)
+        return await schedules.next_due_at(self._db, self._shards, "countdown")
 
     async def set_trivia_channel(self, guild_id: int, channel_id: int, allowed: bool) -> None:
         async with self._db.transaction() as tx:

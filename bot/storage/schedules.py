@@ -1,0 +1,54 @@
+"""The two daily schedules kept in ``guild_config`` (countdown and question of the day), read one way.
+
+Both features store the same five columns under their own prefix (``countdown_*`` / ``daily_*``),
+so the keyset page of due servers and the next due time are one query each, written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from bot.domain.shards import ShardScope
+from bot.storage.database import Queryable
+
+Feature = Literal["countdown", "daily"]
+
+
+async def due_rows(
+    db: Queryable,
+    shards: ShardScope,
+    feature: Feature,
+    extra_column: str,
+    now: dt.datetime,
+    limit: int,
+    after: tuple[dt.datetime, int] | None,
+) -> list[tuple[int, int, str, str, dt.datetime, Any]]:
+    """One keyset page of servers whose ``feature`` post is due at ``now``, after the page ``after`` ended.
+
+    Rows are (guild, channel, time, time zone, due at, ``extra_column``). One query per page: a
+    broadcast to thousands of servers must not cost queries per server, and keyset paging means a
+    pass sees each server once even while earlier pages are still being sent.
+    """
+    p = feature  # a Literal, never user text: safe to build the column names from
+    last_at, last_guild = (after[0].astimezone(dt.UTC).isoformat(), after[1]) if after else ("", 0)
+    mine, shard_params = shards.sql()
+    rows = await db.fetch_all(
+        f"SELECT guild_id, {p}_channel_id, {p}_time, {p}_timezone, {p}_next_post_at, {extra_column} "  # noqa: S608 - placeholders only
+        f"FROM guild_config WHERE {p}_enabled = 1 "
+        f"AND {p}_next_post_at <= ? AND ({p}_next_post_at, guild_id) > (?, ?) "
+        f"AND {p}_channel_id IS NOT NULL AND {p}_time IS NOT NULL{mine} "
+        f"ORDER BY {p}_next_post_at, guild_id LIMIT ?",
+        (now.astimezone(dt.UTC).isoformat(), last_at, last_guild, *shard_params, limit),
+    )
+    return [(int(r[0]), int(r[1]), r[2], r[3] or "UTC", dt.datetime.fromisoformat(r[4]), r[5]) for r in rows]
+
+
+async def next_due_at(db: Queryable, shards: ShardScope, feature: Feature) -> dt.datetime | None:
+    """The earliest ``feature`` post due on this process's shards, or None when none is scheduled."""
+    mine, shard_params = shards.sql()
+    value = await db.fetch_value(
+        f"SELECT MIN({feature}_next_post_at) FROM guild_config WHERE {feature}_enabled = 1{mine}",  # noqa: S608
+        shard_params,
+    )
+    return None if value is None else dt.datetime.fromisoformat(value)
