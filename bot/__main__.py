@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import discord
@@ -33,8 +34,8 @@ from bot.log import setup_logging
 from bot.playground.run import PlaygroundOptions, run_playground
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings, project_root
-from bot.storage.database import Database
-from bot.storage.migrate import MigrationError, migrate
+from bot.storage.database import Database, redact
+from bot.storage.migrate import MigrationError, current_version, migrate
 
 log = logging.getLogger("bot")
 
@@ -58,12 +59,12 @@ def _load_env_files(explicit: str | None) -> None:
 
 
 async def _open_database(settings: Settings) -> Database:
+    key = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
     try:
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database_target)
     except Exception as exc:
-        raise MigrationError(
-            f"cannot open the database at {settings.database_path} ({exc}): check DATABASE_PATH"
-        ) from None
+        where = redact(settings.database_url) if settings.database_url else settings.database_path
+        raise MigrationError(f"cannot open the database at {where} ({_reason(exc)}): check {key}") from None
     try:
         await migrate(db)
     except BaseException:
@@ -83,14 +84,24 @@ async def run_check(settings: Settings) -> int:
         commands = sorted(c.name for c in bot.tree.get_commands())
         for extension in EXTENSIONS:
             await bot.unload_extension(extension)
-        version = await db.fetch_value("PRAGMA user_version")
+        version = await current_version(db)
+        where = f"{db.target} ({db.dialect})"
     finally:
         await db.close()
-    print(_summary(settings, catalog, int(version), commands))  # noqa: T201 - the CLI's report
+    print(_summary(settings, catalog, where, version, commands))  # noqa: T201 - the CLI's report
     return 0
 
 
-def _summary(settings: Settings, catalog: Catalog, version: int, commands: list[str]) -> str:
+def _passwords(*urls: str | None) -> list[str]:
+    """Passwords inside connection URLs, kept out of the log like the token."""
+    return [p for p in (urlsplit(u).password for u in urls if u) if p]
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or exc.__class__.__name__
+
+
+def _summary(settings: Settings, catalog: Catalog, where: str, version: int, commands: list[str]) -> str:
     counts = catalog.counts()
     return "\n".join(
         [
@@ -98,7 +109,7 @@ def _summary(settings: Settings, catalog: Catalog, version: int, commands: list[
             f"  settings : ok (token {'set' if settings.token else 'not set, needed to connect'})",
             f"  content  : {counts['cast']} cast, {counts['episodes']} episodes, {counts['releases']} releases, "
             f"{counts['packs']} pack(s) with {counts['questions']} questions from {settings.data_dir}",
-            f"  database : {settings.database_path} at schema version {version}",
+            f"  database : {where} at schema version {version}",
             f"  commands : {len(commands)} top-level: " + ", ".join(f"/{c}" for c in commands),
         ]
     )
@@ -231,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def run() -> int:
         settings = load_settings(os.environ)
-        setup_logging(settings.log_level, secrets=[settings.token or ""])
+        secrets = [settings.token or "", *_passwords(settings.database_url, settings.redis_url)]
+        setup_logging(settings.log_level, secrets=secrets)
         if args.check:
             return asyncio.run(run_check(settings))
         settings.require_token()

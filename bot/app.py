@@ -97,6 +97,7 @@ class HeartstopperBot(commands.AutoShardedBot):
             is_closed=self.is_closed,
             # With Redis the shared budget decides; without it, this process's share.
             rate=BROADCAST_RATE if settings.redis_url else BROADCAST_RATE * self.shard_scope.share,
+            may_run=services.hold_shards,
         )
         self.scheduling_refused: str | None = None
 

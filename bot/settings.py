@@ -22,6 +22,7 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SETTING_KEYS: tuple[str, ...] = (
     "DISCORD_TOKEN",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "DATA_DIR",
     "LOG_LEVEL",
     "DISCORD_API_BASE",
@@ -78,6 +79,14 @@ class Settings:
     guild_ready_timeout: float = 2.0
     countdown_grace_hours: float = 6.0
     redis_url: str | None = field(default=None, repr=False)  # may hold a password
+    database_url: str | None = field(
+        default=None, repr=False
+    )  # PostgreSQL instead of the SQLite file; may hold a password
+
+    @property
+    def database_target(self) -> Path | str:
+        """What ``Database.open`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -177,7 +186,21 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         guild_ready_timeout=_number(env, "GUILD_READY_TIMEOUT", 2.0, 0.0, 60.0),
         countdown_grace_hours=_number(env, "COUNTDOWN_GRACE_HOURS", 6.0, 0.0, 23.0),
         redis_url=_redis_url(env),
+        database_url=_database_url(env),
     )
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    url = _url(env, "DATABASE_URL", ("postgresql", "postgres"))
+    if url is not None:
+        try:
+            import asyncpg  # noqa: F401 - only checking it is installed
+        except ImportError:
+            raise SettingsError(
+                "DATABASE_URL is set but the asyncpg package is not installed: "
+                "pip install 'heartstopper-bot[postgresql]'"
+            ) from None
+    return url
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:

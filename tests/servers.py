@@ -11,8 +11,10 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,66 @@ def redis_server() -> Iterator[str]:
 def closed_port_url() -> str:
     """A Redis URL where nothing listens (Redis down)."""
     return f"redis://127.0.0.1:{_free_port()}/0"
+
+
+def _postgres_bin(name: str) -> str:
+    """Debian keeps the server programs in /usr/lib/postgresql/<version>/bin, off PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
+    if found:
+        return str(found[-1])
+    return require(name, "postgresql")
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster: ``initdb`` + ``pg_ctl`` under a temporary folder, loopback only.
+
+    ``initdb`` refuses to run as root, so as root (CI) every server command runs as the ``postgres``
+    user through ``runuser``. ``fsync=off``: nothing here outlives the test run, and the kill tests
+    kill the bot, never the server.
+    """
+
+    def __init__(self) -> None:
+        self.initdb = _postgres_bin("initdb")
+        self.pg_ctl = _postgres_bin("pg_ctl")
+        self.root = Path(tempfile.mkdtemp(prefix="hsbot-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def start(self) -> None:
+        self._run(self.initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def database_url(self, name: str) -> str:
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        cluster.stop()
+        detail = getattr(exc, "stderr", b"") or b""
+        raise RuntimeError(f"could not start PostgreSQL: {exc} {detail.decode(errors='replace')}") from exc
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -103,6 +103,7 @@ def test_trivia_limits_in_the_schema_are_the_domains():
 
     from bot.domain import trivia as rules
 
-    sql = (ROOT / "bot/storage/migrations/0003_trivia.sql").read_text(encoding="utf-8")
-    low, high = map(int, re.search(r"trivia_seconds BETWEEN (\d+) AND (\d+)", sql).groups())
-    assert (low, high) == (rules.MIN_SECONDS, rules.MAX_SECONDS)
+    for migration in ("sqlite/0003_trivia.sql", "postgresql/0001_initial.sql"):
+        sql = (ROOT / "bot/storage/migrations" / migration).read_text(encoding="utf-8")
+        low, high = map(int, re.search(r"trivia_seconds BETWEEN (\d+) AND (\d+)", sql).groups())
+        assert (low, high) == (rules.MIN_SECONDS, rules.MAX_SECONDS), migration

@@ -6,7 +6,11 @@ Cogs never touch repositories or SQL; they get one ``Services`` object from the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import random
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -40,6 +44,8 @@ class Services:
     trivia: TriviaService
     daily: DailyQuestionService
     release_events: ReleaseEventService
+    # Whether this process may run its scheduler now (PostgreSQL: it holds each of its shards' locks).
+    hold_shards: Callable[[], Awaitable[bool]]
 
 
 def build_services(
@@ -50,13 +56,19 @@ def build_services(
     *,
     countdown_grace_hours: float = 6.0,
     shards: ShardScope | None = None,
+    holder: str | None = None,
 ) -> Services:
-    """Everything the cogs use; ``shards`` limits scheduling and recovery to this process's servers."""
+    """Everything the cogs use; ``shards`` limits scheduling and recovery to this process's servers,
+    ``holder`` names this process in the post claims it makes (default: host/pid)."""
+    shards = shards or ShardScope()
+    holder = holder or f"{socket.gethostname()}/{os.getpid()}"
     config = GuildConfigRepository(db, shards)
     lookups = LookupService(catalog, config, clock)
     trivia = TriviaRepository(db, shards)
     grace = dt.timedelta(hours=countdown_grace_hours)
-    countdown = CountdownService(catalog, config, EventRepository(db), CountdownPostRepository(db), clock, grace=grace)
+    countdown = CountdownService(
+        catalog, config, EventRepository(db), CountdownPostRepository(db, holder), clock, grace=grace
+    )
     return Services(
         catalog=catalog,
         clock=clock,
@@ -71,4 +83,5 @@ def build_services(
             catalog, DailyRepository(db, shards), trivia, config, lookups, clock, rng, grace=grace
         ),
         release_events=ReleaseEventService(countdown, ReleaseEventRepository(db), config, clock),
+        hold_shards=functools.partial(db.hold_shards, shards.ids),
     )

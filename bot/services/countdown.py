@@ -260,6 +260,8 @@ class CountdownService:
         if state in (PostState.SENT, PostState.SKIPPED):
             await self._posts.advance(config.guild_id, next_at)
             return None
+        if state is PostState.CLAIMED:  # in another live process's hands; look again next pass
+            return None
         target = ahead[0] if ahead else None
         days = cd.days_until(target.instant, now, zone.key) if target and target.instant else None
         milestone = cd.milestone_for(days) if days is not None else None

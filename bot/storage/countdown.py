@@ -25,7 +25,7 @@ class EventRepository:
 
     async def add(self, event: ServerEvent, *, max_events: int, now: dt.datetime) -> AddResult:
         """Insert unless the name is taken or the server is at its limit (checked atomically)."""
-        async with self._db.transaction() as tx:
+        async with self._db.transaction(guild_id=event.guild_id) as tx:
             count = await tx.fetch_value("SELECT COUNT(*) FROM server_events WHERE guild_id = ?", (event.guild_id,))
             if int(count) >= max_events:
                 return AddResult.FULL
@@ -77,31 +77,53 @@ class EventRepository:
 class PostState(Enum):
     NEW = "new"  # nothing recorded for that day: go ahead
     PENDING = "pending"  # a send was attempted and may have reached Discord: retry with the same nonce
+    CLAIMED = "claimed"  # another live process claimed it a moment ago: leave it to that process
     SENT = "sent"
     SKIPPED = "skipped"
 
 
-class CountdownPostRepository:
-    """The ledger that makes a second post for the same server and local day impossible."""
+# How long a claim protects its holder. Longer than one send with its retries takes; a claim older
+# than this whose holder never marked it sent is taken to be a dead process's and retried.
+CLAIM_LEASE = dt.timedelta(seconds=60)
 
-    def __init__(self, db: Queryable) -> None:
+
+class CountdownPostRepository:
+    """The ledger that makes a second post for the same server and local day impossible.
+
+    ``holder`` names this process (host and pid) in the claims it makes.
+    """
+
+    def __init__(self, db: Queryable, holder: str = "local") -> None:
         self._db = db
+        self._holder = holder
 
     async def claim(self, guild_id: int, local_date: dt.date, nonce: str, now: dt.datetime) -> PostState:
-        """Record the intent to post before sending; returns what was there before."""
-        async with self._db.transaction() as tx:
-            row = await tx.fetch_one(
-                "SELECT status FROM countdown_posts WHERE guild_id = ? AND local_date = ?",
-                (guild_id, local_date.isoformat()),
+        """Record the intent to post before sending; returns what was there before.
+
+        One ``INSERT … ON CONFLICT DO NOTHING RETURNING``: on PostgreSQL, catching a unique
+        violation instead would doom the whole transaction. When the day is already claimed, the
+        claim is taken over only if it is this process's own or its lease ran out.
+        """
+        day = local_date.isoformat()
+        async with self._db.transaction(guild_id=guild_id) as tx:
+            inserted = await tx.fetch_value(
+                "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at, claimed_by, claimed_at) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING status",
+                (guild_id, day, nonce, _iso(now), self._holder, _iso(now)),
             )
-            if row is not None:
-                return PostState(row["status"])
-            await tx.execute(
-                "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at) "
-                "VALUES (?, ?, 'pending', ?, ?)",
-                (guild_id, local_date.isoformat(), nonce, _iso(now)),
+            if inserted is not None:
+                return PostState.NEW
+            taken = await tx.fetch_value(
+                "UPDATE countdown_posts SET claimed_by = ?, claimed_at = ? WHERE guild_id = ? AND local_date = ? "
+                "AND status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?) RETURNING status",
+                (self._holder, _iso(now), guild_id, day, self._holder, _iso(now - CLAIM_LEASE)),
             )
-        return PostState.NEW
+            if taken is not None:
+                return PostState.PENDING
+            status = await tx.fetch_value(
+                "SELECT status FROM countdown_posts WHERE guild_id = ? AND local_date = ?", (guild_id, day)
+            )
+        return PostState.CLAIMED if status == "pending" else PostState(status)
 
     async def mark_sent(
         self,
@@ -123,7 +145,8 @@ class CountdownPostRepository:
             )
             await tx.execute(
                 "UPDATE guild_config SET countdown_next_post_at = ?, countdown_last_nodate_post = "
-                "CASE WHEN ? THEN ? ELSE countdown_last_nodate_post END WHERE guild_id = ? AND countdown_enabled = 1",
+                "CASE WHEN ? = 1 THEN ? ELSE countdown_last_nodate_post END "
+                "WHERE guild_id = ? AND countdown_enabled = 1",
                 (_iso(next_post_at), int(no_date_post), local_date.isoformat(), guild_id),
             )
 
@@ -133,7 +156,8 @@ class CountdownPostRepository:
             await tx.execute(
                 "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at) "
                 "VALUES (?, ?, 'skipped', '', ?) ON CONFLICT(guild_id, local_date) DO UPDATE SET "
-                "status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'skipped' END, updated_at = excluded.updated_at",
+                "status = CASE WHEN countdown_posts.status = 'sent' THEN 'sent' ELSE 'skipped' END, "
+                "updated_at = excluded.updated_at",
                 (guild_id, local_date.isoformat(), _iso(now)),
             )
             await tx.execute(

@@ -101,7 +101,7 @@ class DailyRepository:
 
         The question joins the server's no-repeat history (shared with games) in the same step.
         """
-        async with self._db.transaction() as tx:
+        async with self._db.transaction(guild_id=question.guild_id) as tx:
             inserted = await tx.execute(
                 "INSERT INTO daily_questions (guild_id, local_date, pack_id, question_id, options, correct_index, "
                 "channel_id, nonce, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING",
@@ -118,7 +118,7 @@ class DailyRepository:
             )
             if inserted:
                 await tx.execute(
-                    "INSERT OR IGNORE INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?)",
+                    "INSERT INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (question.guild_id, question.pack_id, question.question_id),
                 )
             stored = await DailyRepository(tx, self._shards).question(question.guild_id, question.local_date)
@@ -150,8 +150,11 @@ class DailyRepository:
             )
 
     async def reveal(self, guild_id: int, day: dt.date, now: dt.datetime) -> DailyReveal | None:
-        """Close a posted question once: count the answers and update every answerer's streak."""
-        async with self._db.transaction() as tx:
+        """Close a posted question once: count the answers and update every answerer's streak.
+
+        Streaks are read, decided and written: the server's lock keeps two reveals of one server apart.
+        """
+        async with self._db.transaction(guild_id=guild_id) as tx:
             changed = await tx.execute(
                 "UPDATE daily_questions SET status = 'revealed', revealed_at = ? "
                 "WHERE guild_id = ? AND local_date = ? AND status = 'posted'",

@@ -7,12 +7,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.shards import ShardScope
 from bot.storage import schedules
-from bot.storage.database import Queryable
+from bot.storage.database import Queryable, Row
 
 _COLUMNS = (
     "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
@@ -30,7 +28,7 @@ def _parse(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
 
 
-def _config(row: aiosqlite.Row, trivia_channel_ids: tuple[int, ...]) -> GuildConfig:
+def _config(row: Row, trivia_channel_ids: tuple[int, ...]) -> GuildConfig:
     return GuildConfig(
         guild_id=int(row["guild_id"]),
         spoiler_season=row["spoiler_season"],
@@ -98,7 +96,7 @@ class GuildConfigRepository:
         ``change`` gets the current settings and returns only the fields to change (by their
         ``GuildConfig`` names), so two moderators changing different settings at once both land.
         """
-        async with self._db.transaction() as tx:
+        async with self._db.transaction(guild_id=guild_id) as tx:
             repo = GuildConfigRepository(tx, self._shards)
             current = await repo.get(guild_id)
             columns = dict(change(current))
@@ -136,7 +134,7 @@ class GuildConfigRepository:
         async with self._db.transaction() as tx:
             if allowed:
                 await tx.execute(
-                    "INSERT OR IGNORE INTO trivia_channels (guild_id, channel_id) VALUES (?, ?)",
+                    "INSERT INTO trivia_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     (guild_id, channel_id),
                 )
             else:

@@ -1,8 +1,11 @@
-"""Schema migrations tracked in ``PRAGMA user_version``.
+"""Schema migrations, one folder per dialect: ``migrations/sqlite`` and ``migrations/postgresql``.
 
-Each ``migrations/NNNN_name.sql`` is applied in its own transaction together with the version
-bump, so a crash leaves the database either before or after a migration, never half-way.
-The database stays the single source of truth for its version (no side file).
+Each ``NNNN_name.sql`` is applied in its own transaction together with the version bump
+(SQLite's ``PRAGMA user_version``, PostgreSQL's ``schema_version`` table), so a crash leaves the
+database either before or after a migration, never half-way; the whole run holds the store's
+migration lock, so two processes starting together apply each migration once. The database
+stays the single source of truth for its version (no side file). A change to the schema is a
+new file in both folders; ``tests/storage/test_migrations.py`` checks they describe the same tables.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BotError
-from bot.storage.database import Database
+from bot.storage.database import Database, Dialect
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_ROOT = Path(__file__).resolve().parent / "migrations"
+
+
+def migrations_dir(dialect: Dialect) -> Path:
+    return MIGRATIONS_ROOT / dialect
+
+
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -32,7 +41,7 @@ class Migration:
     sql: str
 
 
-def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+def available_migrations(folder: Path) -> list[Migration]:
     """The migration files, ordered and checked for gaps (1, 2, 3, …)."""
     found: list[Migration] = []
     for path in sorted(folder.glob("*.sql")):
@@ -46,32 +55,32 @@ def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-def latest_version(folder: Path = MIGRATIONS_DIR) -> int:
-    migrations = available_migrations(folder)
+def latest_version(dialect: Dialect = "sqlite") -> int:
+    migrations = available_migrations(migrations_dir(dialect))
     return migrations[-1].version if migrations else 0
 
 
 async def current_version(db: Database) -> int:
-    return int(await db.fetch_value("PRAGMA user_version") or 0)
+    return await db.schema_version()
 
 
-async def migrate(db: Database, folder: Path = MIGRATIONS_DIR) -> tuple[int, int]:
+async def migrate(db: Database, folder: Path | None = None) -> tuple[int, int]:
     """Bring the schema up to date; returns (version before, version after)."""
-    migrations = available_migrations(folder)
+    migrations = available_migrations(folder or migrations_dir(db.dialect))
     target = migrations[-1].version if migrations else 0
-    before = await current_version(db)
-    if before > target:
-        raise MigrationError(
-            f"the database {db.path} is at schema version {before}, newer than this code "
-            f"({target}): upgrade heartstopper-bot or point DATABASE_PATH at another file"
-        )
-    for migration in migrations:
-        if migration.version <= before:
-            continue
-        log.info("applying migration %s", migration.name)
-        script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-        try:
-            await db.run_script(script)
-        except Exception as exc:
-            raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+    async with db.migration_lock():
+        before = await db.schema_version()
+        if before > target:
+            raise MigrationError(
+                f"the database {db.target} is at schema version {before}, newer than this code "
+                f"({target}): upgrade heartstopper-bot or point the bot at another database"
+            )
+        for migration in migrations:
+            if migration.version <= before:
+                continue
+            log.info("applying migration %s/%s", db.dialect, migration.name)
+            try:
+                await db.apply_migration(migration.version, migration.name, migration.sql)
+            except Exception as exc:
+                raise MigrationError(f"migration {db.dialect}/{migration.name} failed: {exc}") from exc
     return before, target

@@ -13,6 +13,8 @@ from bot.domain.shards import ShardScope
 from bot.storage.database import Queryable
 
 Feature = Literal["countdown", "daily"]
+# The first page starts after this instant: a real timestamp (PostgreSQL compares timestamptz, not text).
+_BEFORE_ALL = dt.datetime(1970, 1, 1, tzinfo=dt.UTC).isoformat()
 
 
 async def due_rows(
@@ -31,7 +33,7 @@ async def due_rows(
     pass sees each server once even while earlier pages are still being sent.
     """
     p = feature  # a Literal, never user text: safe to build the column names from
-    last_at, last_guild = (after[0].astimezone(dt.UTC).isoformat(), after[1]) if after else ("", 0)
+    last_at, last_guild = (after[0].astimezone(dt.UTC).isoformat(), after[1]) if after else (_BEFORE_ALL, 0)
     mine, shard_params = shards.sql()
     rows = await db.fetch_all(
         f"SELECT guild_id, {p}_channel_id, {p}_time, {p}_timezone, {p}_next_post_at, {extra_column} "  # noqa: S608 - placeholders only

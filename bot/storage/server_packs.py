@@ -31,7 +31,7 @@ class ServerPackRepository:
         self, guild_id: int, pack: StoredPack, *, uploaded_by: int, max_packs: int, now: dt.datetime
     ) -> SaveResult:
         """Add or replace a pack; a new one only while the server is under ``max_packs`` (checked atomically)."""
-        async with self._db.transaction() as tx:
+        async with self._db.transaction(guild_id=guild_id) as tx:
             exists = await tx.fetch_value(
                 "SELECT 1 FROM server_packs WHERE guild_id = ? AND pack_id = ?", (guild_id, pack.pack_id)
             )

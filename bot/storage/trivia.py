@@ -55,10 +55,12 @@ class TriviaRepository:
         self, *, guild_id: int, channel_id: int, starter_id: int, pack_id: str, total: int, now: dt.datetime
     ) -> int:
         async with self._db.transaction() as tx:
-            return await tx.insert(
-                "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_id, total_questions, status, "
-                "started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
-                (guild_id, channel_id, starter_id, pack_id, total, _iso(now)),
+            return int(
+                await tx.fetch_value(
+                    "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_id, total_questions, status, "
+                    "started_at) VALUES (?, ?, ?, ?, ?, 'running', ?) RETURNING id",
+                    (guild_id, channel_id, starter_id, pack_id, total, _iso(now)),
+                )
             )
 
     async def set_current_message(self, game_id: int, message_id: int, number: int) -> None:
@@ -79,8 +81,12 @@ class TriviaRepository:
         answers: Sequence[Answer],
         now: dt.datetime,
     ) -> bool:
-        """Persist one revealed question and its points in one transaction; False if already recorded."""
-        async with self._db.transaction() as tx:
+        """Persist one revealed question and its points in one transaction; False if already recorded.
+
+        The server's lock comes first: the score upsert fires the points-histogram trigger, and two
+        score writes of one server taking histogram rows in different orders would deadlock.
+        """
+        async with self._db.transaction(guild_id=guild_id) as tx:
             recorded = await tx.execute(
                 "INSERT INTO trivia_questions_revealed (game_id, number, question_id, revealed_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -93,20 +99,26 @@ class TriviaRepository:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(game_id, number, a.user_id, a.option, int(a.correct), a.points) for a in answers],
             )
-            # Atomic per-member update. In SQLite's UPDATE every right-hand side sees the old row,
-            # so best_streak compares against the streak *including* this answer.
+            # Atomic per-member update. In an UPDATE every right-hand side sees the old row (SQLite
+            # and PostgreSQL alike), so best_streak compares against the streak *including* this
+            # answer. Columns are qualified: in PostgreSQL a bare name beside EXCLUDED is ambiguous.
             await tx.execute_many(
                 "INSERT INTO trivia_scores (guild_id, user_id, points, answered, correct, current_streak, "
                 "best_streak) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4) "
                 "ON CONFLICT(guild_id, user_id) DO UPDATE SET "
-                "points = points + excluded.points, answered = answered + 1, correct = correct + excluded.correct, "
-                "current_streak = CASE WHEN excluded.correct = 1 THEN current_streak + 1 ELSE 0 END, "
-                "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN current_streak + 1 ELSE 0 END)",
+                "points = trivia_scores.points + excluded.points, answered = trivia_scores.answered + 1, "
+                "correct = trivia_scores.correct + excluded.correct, "
+                "current_streak = CASE WHEN excluded.correct = 1 THEN trivia_scores.current_streak + 1 ELSE 0 END, "
+                "best_streak = CASE WHEN excluded.correct = 1 AND trivia_scores.current_streak + 1 > "
+                "trivia_scores.best_streak THEN trivia_scores.current_streak + 1 ELSE trivia_scores.best_streak END",
                 [(guild_id, a.user_id, a.points, int(a.correct)) for a in answers],
             )
-            await tx.execute("UPDATE trivia_games SET revealed = MAX(revealed, ?) WHERE id = ?", (number, game_id))
             await tx.execute(
-                "INSERT OR IGNORE INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?)",
+                "UPDATE trivia_games SET revealed = CASE WHEN revealed > ?1 THEN revealed ELSE ?1 END WHERE id = ?2",
+                (number, game_id),
+            )
+            await tx.execute(
+                "INSERT INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (guild_id, pack_id, question_id),
             )
         return True
@@ -120,17 +132,18 @@ class TriviaRepository:
             )
             if not changed:
                 return False
-            guild_id = await tx.fetch_value("SELECT guild_id FROM trivia_games WHERE id = ?", (game_id,))
-            await tx.execute(
-                "INSERT INTO trivia_scores (guild_id, user_id, games) "
-                "SELECT DISTINCT ?, user_id, 1 FROM trivia_answers WHERE game_id = ? "
-                "ON CONFLICT(guild_id, user_id) DO UPDATE SET games = games + 1",
-                (guild_id, game_id),
-            )
-            await tx.execute_many(
-                "UPDATE trivia_scores SET wins = wins + 1 WHERE guild_id = ? AND user_id = ?",
-                [(guild_id, uid) for uid in winner_ids],
-            )
+            guild_id = int(await tx.fetch_value("SELECT guild_id FROM trivia_games WHERE id = ?", (game_id,)))
+            async with tx.transaction(guild_id=guild_id) as scores:  # before any score row (see record_question)
+                await scores.execute(
+                    "INSERT INTO trivia_scores (guild_id, user_id, games) "
+                    "SELECT DISTINCT CAST(? AS BIGINT), user_id, 1 FROM trivia_answers WHERE game_id = ? "
+                    "ON CONFLICT(guild_id, user_id) DO UPDATE SET games = trivia_scores.games + 1",
+                    (guild_id, game_id),
+                )
+                await scores.execute_many(
+                    "UPDATE trivia_scores SET wins = wins + 1 WHERE guild_id = ? AND user_id = ?",
+                    [(guild_id, uid) for uid in winner_ids],
+                )
         return True
 
     async def running_games(self) -> list[GameRecord]:
@@ -188,13 +201,15 @@ class TriviaRepository:
             return None
         # Members on more points, from the histogram (one row per distinct score), then members
         # tied on points who rank ahead by right answers or, last, by user id: an index range.
-        # INDEXED BY: without statistics SQLite may walk the whole server by primary key instead.
+        # INDEXED BY: without statistics SQLite may walk the whole server by primary key instead
+        # (PostgreSQL has no such hint and needs none: its planner keeps statistics).
+        board = "trivia_scores INDEXED BY trivia_scores_board" if self._db.dialect == "sqlite" else "trivia_scores"
         ahead = await self._db.fetch_value(
-            "SELECT (SELECT COALESCE(SUM(players), 0) FROM trivia_points_histogram "
+            "SELECT (SELECT COALESCE(SUM(players), 0) FROM trivia_points_histogram "  # noqa: S608 - constant names
             "        WHERE guild_id = ?1 AND points > ?2) "
-            "     + (SELECT COUNT(*) FROM trivia_scores INDEXED BY trivia_scores_board "
+            f"     + (SELECT COUNT(*) FROM {board} "
             "        WHERE guild_id = ?1 AND answered > 0 AND points = ?2 AND correct > ?3) "
-            "     + (SELECT COUNT(*) FROM trivia_scores INDEXED BY trivia_scores_board "
+            f"     + (SELECT COUNT(*) FROM {board} "
             "        WHERE guild_id = ?1 AND answered > 0 AND points = ?2 AND correct = ?3 AND user_id < ?4)",
             (guild_id, me.points, me.correct, user_id),
         )
@@ -209,7 +224,7 @@ class TriviaRepository:
 
     async def reset_guild(self, guild_id: int) -> int:
         """Wipe a server's scores and rotation; returns how many members' scores were removed."""
-        async with self._db.transaction() as tx:
+        async with self._db.transaction(guild_id=guild_id) as tx:
             removed = await tx.execute("DELETE FROM trivia_scores WHERE guild_id = ?", (guild_id,))
             await tx.execute("DELETE FROM trivia_seen WHERE guild_id = ?", (guild_id,))
         return removed

@@ -57,8 +57,11 @@ class Scheduler:
         is_closed: Callable[[], bool],
         rate: float = BROADCAST_RATE,
         concurrency: int = BROADCAST_CONCURRENCY,
+        may_run: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._clock = clock
+        self._may_run = may_run
+        self.waiting_for_shards = False
         self._wait_until_ready = wait_until_ready
         self._is_closed = is_closed
         self._sources: list[JobSource] = []
@@ -92,10 +95,13 @@ class Scheduler:
         while not self._is_closed():
             started = self._clock.now()
             try:
-                failures = await self.dispatch_due()
-                due = [d for d in [await s.next_due_at() for s in self._sources] if d is not None]
-                next_at = min(due) if due else None
-                self.last_pass_at = self._clock.now()
+                if await self._hold_shards():
+                    failures = await self.dispatch_due()
+                    due = [d for d in [await s.next_due_at() for s in self._sources] if d is not None]
+                    next_at = min(due) if due else None
+                    self.last_pass_at = self._clock.now()
+                else:
+                    failures, next_at = 1, None  # look again after RETRY_AFTER_FAILURE
             except Exception:
                 log.exception("scheduler pass failed; retrying shortly")
                 failures, next_at = 1, None
@@ -115,6 +121,17 @@ class Scheduler:
                 sleeper.cancel()
                 waker.cancel()
                 self._wake.clear()
+
+    async def _hold_shards(self) -> bool:
+        """Another process still running one of our shards (a rolling deploy's overlap): wait for it."""
+        held = self._may_run is None or await self._may_run()
+        if held == self.waiting_for_shards:
+            if held:
+                log.info("scheduler: this process now holds its shards; scheduling")
+            else:
+                log.warning("scheduler: another process still holds one of this process's shards; waiting")
+        self.waiting_for_shards = not held
+        return held
 
     async def dispatch_due(self) -> int:
         """Run every due job of every source; returns how many failed for a reason worth retrying.

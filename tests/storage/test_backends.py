@@ -1,0 +1,230 @@
+"""The traps of running one set of repositories on two stores, each with a test on both (or on PostgreSQL).
+
+- snowflakes need 64 bits; instants are ``timestamptz`` on PostgreSQL;
+- a unique violation caught inside a PostgreSQL transaction dooms it: claims use ``ON CONFLICT DO
+  NOTHING RETURNING`` and a transaction that claims twice still commits;
+- READ COMMITTED does not serialise writers: each check-then-write takes the server's advisory lock;
+- concurrent score writes of one server do not deadlock in the histogram trigger;
+- claims carry a lease; each shard's scheduler holds a lock; migrations race safely;
+- both migration folders describe the same tables and columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import re
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.domain.countdown import ServerEvent
+from bot.domain.trivia import Answer
+from bot.storage.countdown import CLAIM_LEASE, AddResult, CountdownPostRepository, EventRepository, PostState
+from bot.storage.database import Database
+from bot.storage.guild_config import GuildConfigRepository
+from bot.storage.migrate import current_version, latest_version, migrate
+from bot.storage.server_packs import SaveResult, ServerPackRepository, StoredPack
+from bot.storage.trivia import TriviaRepository
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+BIG_GUILD = 1_234_567_890_123_456_789  # a real-sized snowflake: far past 2**31
+BIG_USER = 987_654_321_098_765_432
+
+
+async def test_snowflakes_keep_all_64_bits(db):
+    config = GuildConfigRepository(db)
+    await config.set_spoiler_season(BIG_GUILD, 2, NOW)
+    await config.set_trivia_channel(BIG_GUILD, BIG_USER, True)
+    stored = await config.get(BIG_GUILD)
+    assert stored.spoiler_season == 2 and stored.trivia_channel_ids == (BIG_USER,)
+    trivia = TriviaRepository(db)
+    game = await trivia.create_game(
+        guild_id=BIG_GUILD, channel_id=BIG_USER, starter_id=BIG_USER, pack_id="p", total=1, now=NOW
+    )
+    answers = [Answer(BIG_USER, 0, NOW, True, 15)]
+    assert await trivia.record_question(
+        game_id=game, guild_id=BIG_GUILD, pack_id="p", number=1, question_id="q", answers=answers, now=NOW
+    )
+    assert [s.user_id for s in await trivia.leaderboard(BIG_GUILD)] == [BIG_USER]
+
+
+async def test_instants_are_compared_as_instants(db):
+    """A server event stored from a +09:00 time reads back as the same instant, in UTC."""
+    events = EventRepository(db)
+    tokyo = dt.datetime(2027, 1, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    event = ServerEvent(BIG_GUILD, "Watch party", "watch party", tokyo, True, "Asia/Tokyo", BIG_USER)
+    assert await events.add(event, max_events=5, now=NOW) is AddResult.ADDED
+    [stored] = await events.list(BIG_GUILD)
+    assert stored.starts_at == tokyo and stored.starts_at.utcoffset() == dt.timedelta(0)
+    if db.dialect == "postgresql":
+        kinds = await db.fetch_all(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND (column_name LIKE '%\\_at' OR column_name LIKE '%\\_id')"
+        )
+        wrong = [
+            (r["table_name"], r["column_name"], r["data_type"])
+            for r in kinds
+            if r["data_type"] != ("timestamp with time zone" if r["column_name"].endswith("_at") else "bigint")
+            and r["column_name"] not in ("pack_id", "question_id")
+        ]
+        assert not wrong, wrong
+
+
+async def test_a_claim_inside_a_transaction_never_dooms_it(db):
+    """Claiming a day twice in one transaction answers from the ledger and the transaction still commits."""
+    async with db.transaction() as tx:
+        posts = CountdownPostRepository(tx, holder="a")
+        assert await posts.claim(BIG_GUILD, NOW.date(), "n1", NOW) is PostState.NEW
+        assert await posts.claim(BIG_GUILD, NOW.date(), "n1", NOW) is PostState.PENDING  # own claim: retry
+        await GuildConfigRepository(tx).set_spoiler_season(BIG_GUILD, 1, NOW)
+    assert (await GuildConfigRepository(db).get(BIG_GUILD)).spoiler_season == 1
+
+
+async def test_catching_a_unique_violation_would_doom_a_postgresql_transaction(pg):
+    """Why the repositories never catch-and-continue: PostgreSQL refuses every later statement."""
+    db = await Database.open(await pg.fresh())
+    await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    with pytest.raises(asyncpg.InFailedSQLTransactionError):
+        async with db.transaction() as tx:
+            with pytest.raises(asyncpg.UniqueViolationError):
+                await tx.execute("INSERT INTO meta (key, value) VALUES ('k', 'again')")
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('other', 'lost')")
+    assert await db.fetch_value("SELECT COUNT(*) FROM meta") == 1
+    await db.close()
+
+
+def test_no_repository_catches_a_unique_violation():
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
+    assert not re.search(r"except[^\n]*(IntegrityError|UniqueViolation)", source)
+
+
+async def test_limits_hold_under_concurrent_writers(db):
+    """Twenty moderators adding at once to a server with room for five: exactly five land."""
+    events = EventRepository(db)
+    packs = ServerPackRepository(db)
+
+    async def add_event(i: int) -> AddResult:
+        event = ServerEvent(BIG_GUILD, f"e{i}", f"e{i}", NOW + dt.timedelta(days=i), False, "UTC", BIG_USER)
+        return await events.add(event, max_events=5, now=NOW)
+
+    async def add_pack(i: int) -> SaveResult:
+        pack = StoredPack(f"pack{i}", f"Pack {i}", 3, "questions: []")
+        return await packs.save(BIG_GUILD, pack, uploaded_by=BIG_USER, max_packs=5, now=NOW)
+
+    added = await asyncio.gather(*(add_event(i) for i in range(20)))
+    saved = await asyncio.gather(*(add_pack(i) for i in range(20)))
+    assert added.count(AddResult.ADDED) == 5 and added.count(AddResult.FULL) == 15
+    assert saved.count(SaveResult.ADDED) == 5 and saved.count(SaveResult.FULL) == 15
+    assert len(await events.list(BIG_GUILD)) == 5
+
+
+async def test_concurrent_claims_of_one_day_give_one_new(db):
+    repos = [CountdownPostRepository(db, holder=f"process-{i}") for i in range(8)]
+    states = await asyncio.gather(*(r.claim(BIG_GUILD, NOW.date(), "nonce", NOW) for r in repos))
+    assert states.count(PostState.NEW) == 1 and states.count(PostState.CLAIMED) == 7
+
+
+async def test_a_claim_lease_protects_a_live_holder_and_expires_for_a_dead_one(db):
+    a, b = CountdownPostRepository(db, holder="host/1"), CountdownPostRepository(db, holder="host/2")
+    day = NOW.date()
+    assert await a.claim(BIG_GUILD, day, "nonce", NOW) is PostState.NEW
+    assert await b.claim(BIG_GUILD, day, "nonce", NOW + CLAIM_LEASE / 2) is PostState.CLAIMED
+    assert await a.claim(BIG_GUILD, day, "nonce", NOW + CLAIM_LEASE / 2) is PostState.PENDING  # its own
+    later = NOW + CLAIM_LEASE / 2 + CLAIM_LEASE + dt.timedelta(seconds=1)
+    assert await b.claim(BIG_GUILD, day, "nonce", later) is PostState.PENDING  # stale: b retries, same nonce
+    assert await a.claim(BIG_GUILD, day, "nonce", later) is PostState.CLAIMED  # now b's
+    await b.mark_sent(BIG_GUILD, day, message_id=1, late=False, next_post_at=later, no_date_post=False, now=later)
+    assert await a.claim(BIG_GUILD, day, "nonce", later + CLAIM_LEASE * 2) is PostState.SENT
+
+
+async def test_concurrent_score_writes_of_one_server_neither_deadlock_nor_drift(db):
+    """Forty games of one server revealing at once, the same members in shuffled orders."""
+    trivia = TriviaRepository(db)
+    rng = random.Random(3)
+    members = list(range(1, 31))
+    games = [
+        await trivia.create_game(guild_id=BIG_GUILD, channel_id=i, starter_id=1, pack_id="p", total=3, now=NOW)
+        for i in range(40)
+    ]
+
+    async def play(game: int) -> None:
+        for number in (1, 2, 3):
+            order = rng.sample(members, len(members))
+            answers = [Answer(u, 0, NOW, (u + number) % 3 == 0, rng.choice([0, 5, 10, 15])) for u in order]
+            await trivia.record_question(
+                game_id=game,
+                guild_id=BIG_GUILD,
+                pack_id="p",
+                number=number,
+                question_id=f"q{number}",
+                answers=answers,
+                now=NOW,
+            )
+        await trivia.finish_game(game, status="finished", winner_ids=order[:2], now=NOW)
+
+    await asyncio.gather(*(play(g) for g in games))
+    histogram = await db.fetch_all(
+        "SELECT points, players FROM trivia_points_histogram WHERE guild_id = ? AND players > 0 ORDER BY points",
+        (BIG_GUILD,),
+    )
+    recount = await db.fetch_all(
+        "SELECT points, COUNT(*) FROM trivia_scores WHERE guild_id = ? AND answered > 0 "
+        "GROUP BY points ORDER BY points",
+        (BIG_GUILD,),
+    )
+    assert [tuple(r) for r in histogram] == [tuple(r) for r in recount]
+    assert await trivia.player_count(BIG_GUILD) == len(members)
+    stats = [await trivia.stats(BIG_GUILD, u) for u in members]
+    assert all(s.answered == 120 and s.games == 40 for s in stats)
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+async def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    if request.param == "sqlite":
+        return tmp_path / "race.sqlite3"
+    return await request.getfixturevalue("pg").empty()
+
+
+async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_target):
+    first, second = await Database.open(empty_target), await Database.open(empty_target)
+    try:
+        results = await asyncio.gather(migrate(first), migrate(second))
+        latest = latest_version(first.dialect)
+        assert all(after == latest for _, after in results) and (0, latest) in results
+        assert await current_version(first) == await current_version(second) == latest
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_each_shard_runs_in_one_process_at_a_time(pg):
+    url = await pg.fresh()
+    old, new = await Database.open(url), await Database.open(url)
+    try:
+        assert await old.hold_shards([0])
+        assert not await new.hold_shards([0, 1])  # the rolling deploy's overlap: shard 0 is still old's
+        assert await new.hold_shards([1])
+        await old.close()  # the old process exits; its session's locks go with it
+        assert await new.hold_shards([0, 1])
+    finally:
+        await new.close()
+
+
+async def test_both_migration_folders_describe_the_same_schema(tmp_path, pg):
+    sqlite_db, pg_db = await Database.open(tmp_path / "schema.sqlite3"), await Database.open(await pg.fresh())
+    try:
+        await migrate(sqlite_db)
+        tables = [r[0] for r in await sqlite_db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        lite = {(t, r[1]) for t in tables for r in await sqlite_db.fetch_all(f"PRAGMA table_info({t})")}
+        rows = await pg_db.fetch_all(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name != 'schema_version'"
+        )
+        assert lite == {(r[0], r[1]) for r in rows}
+    finally:
+        await sqlite_db.close()
+        await pg_db.close()
