@@ -28,6 +28,7 @@ from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
+from tests.procbot import database_env
 from tests.servers import PostgresCluster, postgres_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,11 +104,6 @@ async def db(db_target: Path | str) -> AsyncIterator[Database]:
     await migrate(database)
     yield database
     await database.close()
-
-
-def database_env(target: Path | str) -> dict[str, str]:
-    """The setting that points the bot at ``target``."""
-    return {"DATABASE_URL": target} if isinstance(target, str) else {"DATABASE_PATH": str(target)}
 
 
 @pytest.fixture

@@ -25,8 +25,13 @@ from bot.settings import load_settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def database_env(target: Path | str) -> dict[str, str]:
+    """The setting that points the bot at ``target``: a PostgreSQL URL, or an SQLite file."""
+    return {"DATABASE_URL": target} if isinstance(target, str) else {"DATABASE_PATH": str(target)}
+
+
 async def spawn(
-    fake: LocalDiscord, db_path: Path, *, module: str = "tests.procbot", **env: str
+    fake: LocalDiscord, db_path: Path | str, *, module: str = "tests.procbot", **env: str
 ) -> asyncio.subprocess.Process:
     """Start ``python -m module`` against the stand-in; return once every shard has had READY."""
     fake.ready_sent.clear()
@@ -36,7 +41,7 @@ async def spawn(
         "-m",
         module,
         cwd=ROOT,
-        env={**os.environ, **fake.env(), "DATABASE_PATH": str(db_path), "LOG_LEVEL": "WARNING", **env},
+        env={**os.environ, **fake.env(), **database_env(db_path), "LOG_LEVEL": "WARNING", **env},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
     )

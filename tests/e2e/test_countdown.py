@@ -30,10 +30,10 @@ async def test_countdown_shows_no_date_for_the_film(running, fake):
     assert "No date yet" in reply["data"]["embeds"][0]["description"]
 
 
-async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake, tmp_path, catalog, manual_clock):
+async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     channel_id = fake.channel_ids(guild)[0]
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = db_target
     handle = await start_bot(fake, db_path, catalog, clock=manual_clock)
     try:
         # An event makes the post a real countdown; its name must ping nobody.
@@ -73,10 +73,10 @@ async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake,
         await again.stop()
 
 
-async def test_missed_post_goes_out_late_within_grace(fake, tmp_path, catalog, manual_clock):
+async def test_missed_post_goes_out_late_within_grace(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     channel_id = fake.channel_ids(guild)[0]
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = db_target
     handle = await start_bot(fake, db_path, catalog, clock=manual_clock)
     await _setup_schedule(fake, guild, channel_id)
     await handle.stop()
@@ -92,10 +92,10 @@ async def test_missed_post_goes_out_late_within_grace(fake, tmp_path, catalog, m
         await handle.stop()
 
 
-async def test_403_turns_schedule_off_and_settings_show_says_why(fake, tmp_path, catalog, manual_clock):
+async def test_403_turns_schedule_off_and_settings_show_says_why(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     channel_id = fake.channel_ids(guild)[0]
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         await _setup_schedule(fake, guild, channel_id)
         fake.forbidden_channels.add(channel_id)
@@ -149,11 +149,11 @@ async def test_event_bad_input_is_explained_and_changes_nothing(running, fake):
     assert "Removed" in removed["data"]["content"]
 
 
-async def test_channel_the_bot_cannot_post_in_is_refused_with_the_permission_named(fake, tmp_path, catalog):
+async def test_channel_the_bot_cannot_post_in_is_refused_with_the_permission_named(fake, db_target, catalog):
     guild = fake.add_guild()
     locked = guild["channels"][1]
     locked["permission_overwrites"] = [{"id": guild["id"], "type": 0, "allow": "0", "deny": str(b.SEND_MESSAGES)}]
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog)
+    handle = await start_bot(fake, db_target, catalog)
     try:
         reply = await fake.reply_to(
             await fake.slash("settings countdown-channel", guild, channel=int(locked["id"]), permissions=MOD)

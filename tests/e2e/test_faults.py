@@ -26,10 +26,12 @@ async def _answer_right(fake, handle, guild, channel_id, user):
     assert reply["data"]["content"].startswith("Locked in"), reply
 
 
-async def test_gateway_drops_resume_or_reidentify_and_game_and_schedule_carry_on(fake, tmp_path, catalog, manual_clock):
+async def test_gateway_drops_resume_or_reidentify_and_game_and_schedule_carry_on(
+    fake, db_target, catalog, manual_clock
+):
     guild = fake.add_guild()
     game_channel, countdown_channel = fake.channel_ids(guild)
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         await daily_countdown(handle.services, int(guild["id"]), countdown_channel)
         await fake.reply_to(await fake.slash("trivia start", guild, channel_id=game_channel, questions=1))
@@ -64,11 +66,11 @@ async def test_gateway_drops_resume_or_reidentify_and_game_and_schedule_carry_on
         await handle.stop()
 
 
-async def test_rest_429s_5xx_and_a_hung_request_during_a_game(fake, tmp_path, catalog, manual_clock, monkeypatch):
+async def test_rest_429s_5xx_and_a_hung_request_during_a_game(fake, db_target, catalog, manual_clock, monkeypatch):
     monkeypatch.setattr(bot.ui.rest, "REST_TIMEOUT", 1.8)  # room for one 1 s retry
     guild = fake.add_guild()
     channel = fake.channel_ids(guild)[0]
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         posts, edits = rf"^/channels/{channel}/messages$", rf"^/channels/{channel}/messages/\d+$"
         fake.inject("POST", posts, 429, body={"retry_after": 0.2, "global": True})  # the global limit
@@ -98,10 +100,10 @@ async def test_rest_429s_5xx_and_a_hung_request_during_a_game(fake, tmp_path, ca
         await handle.stop()
 
 
-async def test_countdown_post_that_hangs_is_retried_and_shown_once(fake, tmp_path, catalog, manual_clock, monkeypatch):
+async def test_countdown_post_that_hangs_is_retried_and_shown_once(fake, db_target, catalog, manual_clock, monkeypatch):
     monkeypatch.setattr(bot.ui.rest, "REST_TIMEOUT", 0.3)
     slow, fine = fake.add_guild("slow"), fake.add_guild("fine")
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         for guild in (slow, fine):
             await daily_countdown(handle.services, int(guild["id"]), fake.channel_ids(guild)[0])

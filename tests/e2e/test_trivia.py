@@ -22,10 +22,10 @@ async def _question(fake, channel_id, number):
     return message_id, rec.body
 
 
-async def test_full_three_question_game_with_four_members(fake, tmp_path, catalog, manual_clock):
+async def test_full_three_question_game_with_four_members(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     channel_id = fake.channel_ids(guild)[0]
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         start = await fake.reply_to(await fake.slash("trivia start", guild, questions=3, user_obj=ALICE))
         assert "3** questions" in start["data"]["embeds"][0]["description"]
@@ -67,10 +67,10 @@ async def test_full_three_question_game_with_four_members(fake, tmp_path, catalo
         await handle.stop()
 
 
-async def test_two_games_in_two_channels_at_once(fake, tmp_path, catalog, manual_clock):
+async def test_two_games_in_two_channels_at_once(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     first, second = fake.channel_ids(guild)
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         await fake.reply_to(await fake.slash("trivia start", guild, channel_id=first, questions=1))
         await fake.reply_to(await fake.slash("trivia start", guild, channel_id=second, questions=1))
@@ -83,10 +83,10 @@ async def test_two_games_in_two_channels_at_once(fake, tmp_path, catalog, manual
         await handle.stop()
 
 
-async def test_stop_by_non_starter_refused_then_starter_stops(fake, tmp_path, catalog, manual_clock):
+async def test_stop_by_non_starter_refused_then_starter_stops(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     channel_id = fake.channel_ids(guild)[0]
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         await fake.reply_to(await fake.slash("trivia start", guild, questions=5, user_obj=ALICE))
         await _question(fake, channel_id, 1)
@@ -100,10 +100,10 @@ async def test_stop_by_non_starter_refused_then_starter_stops(fake, tmp_path, ca
         await handle.stop()
 
 
-async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, tmp_path, catalog, manual_clock):
+async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
     channel_id = fake.channel_ids(guild)[0]
-    db_path = tmp_path / "bot.sqlite3"
+    db_path = db_target
     handle = await start_bot(fake, db_path, catalog, clock=manual_clock)
     await fake.reply_to(await fake.slash("trivia start", guild, questions=3, user_obj=ALICE))
     live = handle.services.trivia.live_in(channel_id)
@@ -136,9 +136,9 @@ async def test_crash_mid_game_keeps_revealed_points_and_edits_message(fake, tmp_
         await handle.stop()
 
 
-async def test_reset_needs_the_callers_confirmation(fake, tmp_path, catalog, manual_clock):
+async def test_reset_needs_the_callers_confirmation(fake, db_target, catalog, manual_clock):
     guild = fake.add_guild()
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
         inter = await fake.slash("trivia reset", guild, permissions=b.MODERATOR_PERMS, user_obj=ALICE)
         reply = await fake.reply_to(inter)
