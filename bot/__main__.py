@@ -34,7 +34,8 @@ from bot.log import setup_logging
 from bot.playground.run import PlaygroundOptions, run_playground
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings, project_root
-from bot.storage.database import Database, redact
+from bot.storage.copy import DERIVED, ProgressBar, copy_database
+from bot.storage.database import Database, SqliteDatabase, redact
 from bot.storage.migrate import MigrationError, current_version, migrate
 
 log = logging.getLogger("bot")
@@ -186,6 +187,60 @@ def _playground_cli(argv: list[str]) -> int:
     return _guarded(lambda: asyncio.run(run_playground(options)))
 
 
+def _migrate_db_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="heartstopper-bot migrate-db",
+        description="Copy this install's SQLite database into PostgreSQL, in batches, then check every table's "
+        "row count on both sides. Safe to run again: rows already copied are kept, the rest are added.",
+    )
+    parser.add_argument("--to", required=True, metavar="postgresql://…", help="the PostgreSQL database to fill")
+    parser.add_argument("--from", dest="source", type=Path, help="SQLite file (default: DATABASE_PATH)")
+    parser.add_argument("--batch", type=int, default=2_000, help="rows per transaction (default 2000)")
+    parser.add_argument("--env-file", help="read settings from this file instead of .env")
+    args = parser.parse_args(argv)
+    _load_env_files(args.env_file)
+    setup_logging("WARNING", secrets=_passwords(args.to))
+
+    def run() -> int:
+        source = args.source or load_settings(os.environ).database_path
+        target = load_settings({**os.environ, "DATABASE_URL": args.to}).database_url
+        if not source.is_file():
+            raise MigrationError(f"there is no SQLite database at {source}: pass --from with the bot's file")
+        if target is None or args.batch < 1:
+            raise SettingsError("--to must be a postgresql:// URL and --batch at least 1")
+        return asyncio.run(_migrate_db(source, target, args.batch))
+
+    return _guarded(run)
+
+
+async def _migrate_db(source_path: Path, url: str, batch: int) -> int:
+    source = await SqliteDatabase.open_file(source_path)
+    try:
+        target = await Database.open(url)
+    except Exception as exc:
+        await source.close()
+        raise MigrationError(f"cannot open {redact(url)} ({_reason(exc)}): check the URL and the server") from None
+    try:
+        print(f"copying {source_path} into {target.target}", file=sys.stderr)  # noqa: T201 - the CLI's report
+        counts = await copy_database(source, target, batch=batch, progress=ProgressBar(sys.stderr))
+    finally:
+        await target.close()
+        await source.close()
+    for count in counts:
+        mark = "ok" if count.matches else "MISMATCH"
+        print(f"  {count.table:<26} {count.source:>10,} -> {count.target:>10,}  {mark}")  # noqa: T201
+    wrong = [c.table for c in counts if not c.matches]
+    if wrong:
+        return _fatal(
+            f"row counts differ in {', '.join(wrong)}: the target already held other rows, or the bot wrote to "
+            "either side during the copy; stop the bot and run migrate-db again",
+            EXIT_DATABASE,
+        )
+    copied = sum(c.source for c in counts if c.table != DERIVED)
+    print(f"done: {copied:,} rows copied, every table verified; now set DATABASE_URL")  # noqa: T201
+    return 0
+
+
 def _guarded(run: Callable[[], int]) -> int:
     """Run, turning every expected failure into one line on stderr and an exit code."""
     try:
@@ -225,10 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         return _check_pack_cli(args_list[1:])
     if args_list and args_list[0] == "playground":
         return _playground_cli(args_list[1:])
+    if args_list and args_list[0] == "migrate-db":
+        return _migrate_db_cli(args_list[1:])
     parser = argparse.ArgumentParser(
         prog="heartstopper-bot",
         description="A Discord bot for Heartstopper fan servers. "
-        "Also: heartstopper-bot playground (try it in a browser, no token), heartstopper-bot check-pack FILE...",
+        "Also: heartstopper-bot playground (try it in a browser, no token), heartstopper-bot check-pack FILE..., "
+        "heartstopper-bot migrate-db --to postgresql://... (move to PostgreSQL)",
     )
     parser.add_argument(
         "--check",

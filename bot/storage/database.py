@@ -25,7 +25,7 @@ import itertools
 import logging
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol, Self
@@ -53,6 +53,7 @@ class Row(Protocol):
     """A result row, read by position or by column name (``sqlite3.Row`` and ``asyncpg.Record`` both are)."""
 
     def __getitem__(self, key: int | str, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 class Queryable(Protocol):
@@ -276,6 +277,13 @@ class SqliteDatabase(Database):
             return await _fetch_all(self._reader, sql, params)
         async with self._lock:
             return await _fetch_all(self._writer, sql, params)
+
+    async def stream(self, sql: str, batch: int) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A large read in batches of ``batch`` rows (``migrate-db``), never the whole table in memory."""
+        conn = self._reader or self._writer
+        async with conn.execute(sql) as cursor:
+            while rows := [tuple(r) for r in await cursor.fetchmany(batch)]:
+                yield rows
 
     @asynccontextmanager
     async def migration_lock(self) -> AsyncIterator[None]:
