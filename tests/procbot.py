@@ -31,9 +31,15 @@ def database_env(target: Path | str) -> dict[str, str]:
 
 
 async def spawn(
-    fake: LocalDiscord, db_path: Path | str, *, module: str = "tests.procbot", **env: str
+    fake: LocalDiscord, db_path: Path | str, *, module: str = "tests.procbot", shard: int | None = None, **env: str
 ) -> asyncio.subprocess.Process:
-    """Start ``python -m module`` against the stand-in; return once every shard has had READY."""
+    """Start ``python -m module`` against the stand-in; return once every shard has had READY.
+
+    With ``shard``, one process of several (``SHARD_IDS`` in ``env``): return once that shard has a
+    new session, leaving the other processes' sessions alone.
+    """
+    if shard is not None:
+        return await _spawn_shard(fake, db_path, module, shard, env)
     fake.ready_sent.clear()
     fake.sessions.clear()
     proc = await asyncio.create_subprocess_exec(
@@ -52,6 +58,29 @@ async def spawn(
     dead.cancel()
     if not fake.ready_sent.is_set():
         raise RuntimeError(f"python -m {module} did not reach READY (exit code {proc.returncode})")
+    return proc
+
+
+async def _spawn_shard(
+    fake: LocalDiscord, db_path: Path | str, module: str, shard: int, env: dict[str, str]
+) -> asyncio.subprocess.Process:
+    before = fake.sessions.get(shard)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        cwd=ROOT,
+        env={**os.environ, **fake.env(), **database_env(db_path), "LOG_LEVEL": "WARNING", **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
+    )
+    waiter = asyncio.ensure_future(fake.wait_until(lambda: fake.sessions.get(shard) is not before, 120, "READY"))
+    dead = asyncio.ensure_future(proc.wait())
+    await asyncio.wait({waiter, dead}, return_when=asyncio.FIRST_COMPLETED)
+    dead.cancel()
+    if not waiter.done() or waiter.exception() is not None:
+        waiter.cancel()
+        raise RuntimeError(f"python -m {module} for shard {shard} did not reach READY (exit code {proc.returncode})")
     return proc
 
 

@@ -259,6 +259,16 @@ class LocalDiscord:
             seen = "\n".join(r.route() for r in self.requests[-20:])
             raise AssertionError(f"timed out waiting for {count}x {method} {pattern}; last requests:\n{seen}") from None
 
+    def busiest_second(self) -> int:
+        """The most requests seen in any one-second window, interaction callbacks exempt (as Discord counts)."""
+        times = sorted(r.at for r in self.requests if not r.path.startswith("/interactions/"))
+        busiest, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            busiest = max(busiest, end - start + 1)
+        return busiest
+
     def bodies(self) -> list[Recorded]:
         """Every request that carried a JSON body (for schema checks)."""
         return [r for r in self.requests if r.body is not None]
