@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 from bot.__main__ import run_bot
@@ -31,15 +32,20 @@ def database_env(target: Path | str) -> dict[str, str]:
 
 
 async def spawn(
-    fake: LocalDiscord, db_path: Path | str, *, module: str = "tests.procbot", shard: int | None = None, **env: str
+    fake: LocalDiscord,
+    db_path: Path | str,
+    *,
+    module: str = "tests.procbot",
+    shards: tuple[int, ...] | None = None,
+    **env: str,
 ) -> asyncio.subprocess.Process:
     """Start ``python -m module`` against the stand-in; return once every shard has had READY.
 
-    With ``shard``, one process of several (``SHARD_IDS`` in ``env``): return once that shard has a
-    new session, leaving the other processes' sessions alone.
+    With ``shards``, one process of several (``SHARD_IDS`` in ``env``): return once each of those
+    shards has a new session, leaving the other processes' sessions alone.
     """
-    if shard is not None:
-        return await _spawn_shard(fake, db_path, module, shard, env)
+    if shards is not None:
+        return await _spawn_shards(fake, db_path, module, shards, env)
     fake.ready_sent.clear()
     fake.sessions.clear()
     proc = await asyncio.create_subprocess_exec(
@@ -61,10 +67,10 @@ async def spawn(
     return proc
 
 
-async def _spawn_shard(
-    fake: LocalDiscord, db_path: Path | str, module: str, shard: int, env: dict[str, str]
+async def _spawn_shards(
+    fake: LocalDiscord, db_path: Path | str, module: str, shards: tuple[int, ...], env: dict[str, str]
 ) -> asyncio.subprocess.Process:
-    before = fake.sessions.get(shard)
+    before = {shard: fake.sessions.get(shard) for shard in shards}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -74,13 +80,17 @@ async def _spawn_shard(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
     )
-    waiter = asyncio.ensure_future(fake.wait_until(lambda: fake.sessions.get(shard) is not before, 120, "READY"))
+
+    def ready() -> bool:
+        return all(fake.sessions.get(shard) is not before[shard] for shard in shards)
+
+    waiter = asyncio.ensure_future(fake.wait_until(ready, 600, "READY"))
     dead = asyncio.ensure_future(proc.wait())
     await asyncio.wait({waiter, dead}, return_when=asyncio.FIRST_COMPLETED)
     dead.cancel()
     if not waiter.done() or waiter.exception() is not None:
         waiter.cancel()
-        raise RuntimeError(f"python -m {module} for shard {shard} did not reach READY (exit code {proc.returncode})")
+        raise RuntimeError(f"python -m {module} for shards {shards} did not reach READY (exit {proc.returncode})")
     return proc
 
 
@@ -88,7 +98,10 @@ def main() -> int:
     settings = load_settings(os.environ)
     setup_logging(settings.log_level, secrets=[settings.token or ""])
     start = dt.datetime.fromisoformat(os.environ.get("PROCBOT_CLOCK_START") or dt.datetime.now(dt.UTC).isoformat())
-    clock = PlaygroundClock(start, speed=float(os.environ.get("PROCBOT_CLOCK_SPEED") or 1))
+    speed = float(os.environ.get("PROCBOT_CLOCK_SPEED") or 1)
+    if os.environ.get("PROCBOT_CLOCK_AT"):  # the Unix time at which the clock reads START: one time for all processes
+        start += dt.timedelta(seconds=(time.time() - float(os.environ["PROCBOT_CLOCK_AT"])) * speed)
+    clock = PlaygroundClock(start, speed=speed)
     return asyncio.run(run_bot(settings, clock))
 
 

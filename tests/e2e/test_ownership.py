@@ -131,9 +131,10 @@ def slow_database(monkeypatch):
     monkeypatch.setattr(bot.ui.replies, "AUTO_DEFER_AFTER", 0.1)
 
     def slowed(real):
-        async def query(*args, **kwargs):
-            await asyncio.sleep(0.25)
-            return await real(*args, **kwargs)
+        async def query(conn, sql, *args, **kwargs):
+            if not sql.lstrip().startswith(("CREATE", "ALTER", "DROP", "PRAGMA")):  # start-up's migrations stay quick
+                await asyncio.sleep(0.25)
+            return await real(conn, sql, *args, **kwargs)
 
         return query
 

@@ -82,7 +82,7 @@ async def test_two_shard_processes_on_postgresql_and_redis_survive_a_sigkill(fak
         try:
             for shard in (0, 1):
                 procs[shard] = await spawn(
-                    fake, url, shard=shard, SHARD_IDS=str(shard), PROCBOT_CLOCK_START=clock_start.isoformat(), **env
+                    fake, url, shards=(shard,), SHARD_IDS=str(shard), PROCBOT_CLOCK_START=clock_start.isoformat(), **env
                 )
             for guild in games.values():
                 channel = fake.channel_ids(guild)[1]
@@ -96,7 +96,7 @@ async def test_two_shard_processes_on_postgresql_and_redis_survive_a_sigkill(fak
             await _kill(procs[1])
             killed_at = len(fake.find("POST", posts, lambda r: r.status == 200))
             now = clock_start + dt.timedelta(seconds=SPEED * (time.monotonic() - started))
-            procs[1] = await spawn(fake, url, shard=1, SHARD_IDS="1", PROCBOT_CLOCK_START=now.isoformat(), **env)
+            procs[1] = await spawn(fake, url, shards=(1,), SHARD_IDS="1", PROCBOT_CLOCK_START=now.isoformat(), **env)
 
             day = DUE.date()
             for guild in guilds:
