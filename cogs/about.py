@@ -48,12 +48,13 @@ def about_embed(bot: HeartstopperBot) -> discord.Embed:
         inline=True,
     )
     last_pass = bot.scheduler.last_pass_at
-    add_field(
-        embed,
-        "Scheduler",
-        bot.scheduling_refused or (f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up"),
-        inline=True,
-    )
+    if bot.scheduling_refused:
+        scheduler = bot.scheduling_refused
+    elif bot.scheduler.waiting_for_shards:
+        scheduler = "waiting: another process still runs one of this process's shards"
+    else:
+        scheduler = f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up"
+    add_field(embed, "Scheduler", scheduler, inline=True)
     return footer(embed, "Facts come from sourced data files; nothing is made up.")
 
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(args, env_extra, cwd):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATA_DIR", "DATABASE_PATH"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATA_DIR", "DATABASE_"))}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60, check=False
@@ -68,6 +68,31 @@ def test_newer_database_is_refused(tmp_path):
         conn.execute("PRAGMA user_version = 99")
     result = _run(["--check"], {"DATABASE_PATH": str(path)}, tmp_path)
     assert result.returncode != 0 and "newer than this code" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_check_on_postgresql_and_its_failures_in_one_line(tmp_path, pg):
+    from bot.storage.database import Database
+
+    url = await pg.empty()
+    result = await asyncio.to_thread(_run, ["--check"], {"DATABASE_URL": url}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(postgresql) at schema version 2" in result.stdout  # migrated by the check itself
+
+    db = await Database.open(url)
+    await db.execute("INSERT INTO schema_version (version, name) VALUES (99, '0099_future.sql')")
+    await db.close()
+    newer = await asyncio.to_thread(_run, ["--check"], {"DATABASE_URL": url}, tmp_path)
+    assert newer.returncode == 4 and "newer than this code" in newer.stderr
+
+    down = await asyncio.to_thread(
+        _run, ["--check"], {"DATABASE_URL": "postgresql://bot:hunter2@127.0.0.1:1/heartstopper"}, tmp_path
+    )
+    assert down.returncode == 4 and down.stderr.count("\n") == 1
+    assert "cannot open the database at postgresql://bot:***@127.0.0.1:1/heartstopper" in down.stderr
+    assert "hunter2" not in down.stderr and "Traceback" not in down.stderr
+
+    wrong = await asyncio.to_thread(_run, ["--check"], {"DATABASE_URL": "mysql://bot@db/heartstopper"}, tmp_path)
+    assert wrong.returncode == 2 and "DATABASE_URL must be a URL starting with postgresql://" in wrong.stderr
 
 
 async def _spawn_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:

@@ -1,5 +1,10 @@
-"""SQLite through aiosqlite, configured for a bot that must never lose a committed write.
+"""The store behind every repository: ``Database`` (the interface), and SQLite, the embedded default.
 
+PostgreSQL, for processes on several machines, is ``bot.storage.postgres``; ``Database.open``
+picks by target. SQL is written once, portable between the two (``ON CONFLICT``, ``RETURNING``,
+``CASE`` rather than SQLite's two-argument ``MAX``), with ``?`` placeholders.
+
+SQLite through aiosqlite is configured for a bot that must never lose a committed write.
 Two connections to one file:
 - the **writer**, shared by every coroutine. ``transaction()`` holds a lock from ``BEGIN
   IMMEDIATE`` to ``COMMIT`` and hands out a ``Transaction`` handle; everything written goes
@@ -119,7 +124,10 @@ class Transaction:
 
     @asynccontextmanager
     async def transaction(self, *, guild_id: int | None = None) -> AsyncIterator[Transaction]:
-        """A nested transaction: a SAVEPOINT that rolls back alone or commits with the outer one."""
+        """A nested transaction: a SAVEPOINT that rolls back alone or commits with the outer one.
+
+        ``guild_id`` needs nothing here: the outer ``BEGIN IMMEDIATE`` already excludes every other writer.
+        """
         name = f"sp{next(self._savepoints)}"
         await self._conn.execute(f"SAVEPOINT {name}")
         try:

@@ -9,6 +9,7 @@ its own interrupted game), no second ever carries more than 50 requests, and not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
 import time
@@ -20,7 +21,7 @@ from bot.services.countdown import post_nonce
 from bot.storage.database import Database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
-from tests.conftest import daily_countdown
+from tests.conftest import daily_countdown, settle, start_bot
 from tests.procbot import spawn
 from tests.servers import redis_server
 
@@ -138,3 +139,43 @@ def _finished(fake, guild: dict) -> bool:
         m["channel_id"] == channel and m["embeds"] and "Trivia over" in (m["embeds"][0].get("title") or "")
         for m in fake.messages.values()
     )
+
+
+async def test_a_rolling_deploy_never_runs_one_shard_twice(fake, pg, catalog, manual_clock):
+    """The new process starts while the old still runs: it waits for the old one's shard lock, says so
+    in /about, posts nothing meanwhile, and takes over the day after the old process has gone."""
+    guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(5)]
+    url = await pg.fresh()
+    old = await start_bot(fake, url, catalog, clock=manual_clock)
+    new = None
+    try:
+        for guild in guilds:
+            await daily_countdown(old.services, int(guild["id"]), fake.channel_ids(guild)[0])
+        new = await start_bot(fake, url, catalog, clock=manual_clock)
+        for _ in range(200):  # the bot's own state: nothing the stand-in sees, so poll
+            if new.bot.scheduler.waiting_for_shards:
+                break
+            await asyncio.sleep(0.05)
+        assert new.bot.scheduler.waiting_for_shards
+        about = await fake.reply_to(await fake.slash("about", guilds[0]))
+        assert "another process still runs one of this process's shards" in str(about)
+
+        first_due = dt.datetime(2026, 11, 26, 9, 0, 5, tzinfo=dt.UTC)
+        await manual_clock.set(first_due)
+        for guild in guilds:
+            await fake.wait_until(lambda g=guild: len(fake.channel_posts(fake.channel_ids(g)[0])) == 1, 10, "day 1")
+        await old.stop()  # the old process exits; its session, and with it the shard lock, ends
+
+        await manual_clock.set(first_due + dt.timedelta(days=1))
+        for guild in guilds:
+            await fake.wait_until(lambda g=guild: len(fake.channel_posts(fake.channel_ids(g)[0])) == 2, 20, "day 2")
+        await settle()
+        assert not new.bot.scheduler.waiting_for_shards
+        for guild in guilds:  # one post a day, never two
+            nonces = [p["nonce"] for p in fake.channel_posts(fake.channel_ids(guild)[0])]
+            assert len(nonces) == len(set(nonces)) == 2
+    finally:
+        if new is not None:
+            await new.stop()
+        with contextlib.suppress(Exception):
+            await old.stop()
