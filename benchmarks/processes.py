@@ -102,9 +102,11 @@ async def run(kind: str, count: int) -> str:
     during = [r for r in sent if first <= r.at <= last]
     elapsed = last - first
     twice = sum(1 for n in Counter((r.path, r.body.get("nonce")) for r in posts if r.status == 200).values() if n > 1)
+    limited = ", ".join(f"{r.method} {r.path} at {r.at - first:+.1f} s" for r in fake.rate_limited[:3])
     return (
         f"{layout}: {count:,} posts in {elapsed:.1f} s = {len(during) / elapsed:.1f} requests/s "
-        f"({len(during) / elapsed / 50:.0%} of 50/s); 429s: {len(fake.rate_limited)}; posts sent twice: {twice}; "
+        f"({len(during) / elapsed / 50:.0%} of 50/s); 429s: {len(fake.rate_limited)} {limited}; "
+        f"posts sent twice: {twice}; "
         f"busiest second: {fake.busiest_second()} requests (schedules written in {setup:.0f} s)"
     )
 

@@ -44,53 +44,34 @@ async def spawn(
     With ``shards``, one process of several (``SHARD_IDS`` in ``env``): return once each of those
     shards has a new session, leaving the other processes' sessions alone.
     """
-    if shards is not None:
-        return await _spawn_shards(fake, db_path, module, shards, env)
-    fake.ready_sent.clear()
-    fake.sessions.clear()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        module,
-        cwd=ROOT,
-        env={**os.environ, **fake.env(), **database_env(db_path), "LOG_LEVEL": "WARNING", **env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
-    )
-    waiter = asyncio.ensure_future(fake.ready_sent.wait())
-    dead = asyncio.ensure_future(proc.wait())
-    await asyncio.wait({waiter, dead}, timeout=600, return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
-    dead.cancel()
-    if not fake.ready_sent.is_set():
-        raise RuntimeError(f"python -m {module} did not reach READY (exit code {proc.returncode})")
-    return proc
-
-
-async def _spawn_shards(
-    fake: LocalDiscord, db_path: Path | str, module: str, shards: tuple[int, ...], env: dict[str, str]
-) -> asyncio.subprocess.Process:
-    before = {shard: fake.sessions.get(shard) for shard in shards}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        module,
-        cwd=ROOT,
-        env={**os.environ, **fake.env(), **database_env(db_path), "LOG_LEVEL": "WARNING", **env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
-    )
+    if shards is None:
+        fake.ready_sent.clear()
+        fake.sessions.clear()
+        before = {}
+    else:
+        before = {shard: fake.sessions.get(shard) for shard in shards}
 
     def ready() -> bool:
+        if shards is None:
+            return fake.ready_sent.is_set()
         return all(fake.sessions.get(shard) is not before[shard] for shard in shards)
 
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        cwd=ROOT,
+        env={**os.environ, **fake.env(), **database_env(db_path), "LOG_LEVEL": "WARNING", **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
+    )
     waiter = asyncio.ensure_future(fake.wait_until(ready, 600, "READY"))
     dead = asyncio.ensure_future(proc.wait())
     await asyncio.wait({waiter, dead}, return_when=asyncio.FIRST_COMPLETED)
     dead.cancel()
     if not waiter.done() or waiter.exception() is not None:
         waiter.cancel()
-        raise RuntimeError(f"python -m {module} for shards {shards} did not reach READY (exit {proc.returncode})")
+        raise RuntimeError(f"python -m {module} did not reach READY (exit code {proc.returncode})")
     return proc
 
 
