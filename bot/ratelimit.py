@@ -31,17 +31,19 @@ class Pacer:
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
-        """Return at least ``interval`` after the previous caller was let go.
+        """Let callers go one ``interval`` apart, never faster than the rate in any second.
 
-        Measured from when the previous caller actually went, not from when it was due: after the
-        loop wakes late (a busy moment, a GC pause) the next sends must not catch up in a burst,
-        which would put more than the rate into one second.
+        asyncio's sleep wakes a little late; a lateness under a quarter of the interval keeps the
+        next slot on the grid (or those fractions of a millisecond add up to a few percent of the
+        rate). A later wake-up (a stalled loop, a GC pause) restarts the grid from now instead: the
+        sends it held back must not catch up in a burst that puts more than the rate into a second.
         """
         async with self._lock:
             now = time.monotonic()
             if self._next > now:
                 await asyncio.sleep(self._next - now)
-                now = time.monotonic()
+                late = time.monotonic() - self._next
+                now = self._next if late < self.interval / 4 else self._next + late
             self._next = now + self.interval
 
 
