@@ -21,6 +21,7 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 DISCORD_GLOBAL_LIMIT = 50.0
+STALLED = 0.05  # seconds: a Redis round trip this slow means this process's loop was held up
 BUDGET_RATE = 47.0  # requests/second for the whole token: 94% of 50, room for Discord's own jitter
 
 
@@ -105,19 +106,38 @@ class RedisBudget:
         self._degraded = False
 
     async def acquire(self) -> None:
-        try:
-            wait_us = int(await self._script(keys=[self._key], args=[self._interval_us]))
-        except Exception as exc:  # any Redis failure: keep going at this process's share
-            if not self._degraded:
-                log.warning("Redis is unreachable (%s): pacing at this process's share until it is back", exc)
-                self._degraded = True
-            await self._fallback.acquire()
-            return
-        if self._degraded:
-            log.info("Redis is back: sharing the request budget again")
-            self._degraded = False
-        if wait_us > 0:
-            await asyncio.sleep(wait_us / 1_000_000)
+        """Book the next slot and wait for it; book again if this process only got there late.
+
+        A slot is a moment on Redis's grid. If this process's loop stalled (a busy moment, a GC
+        pause) past its slot, every request that waited through the stall would go at once, more
+        than the rate in one second; so a request that reaches its slot more than a quarter of an
+        interval late, or whose booking came back only after a stall, books a fresh one instead
+        (at most twice: a slow Redis must not keep a request waiting for ever).
+        """
+        for attempt in range(3):
+            asked = time.monotonic()
+            try:
+                wait_us = int(await self._script(keys=[self._key], args=[self._interval_us]))
+            except Exception as exc:  # any Redis failure: keep going at this process's share
+                if not self._degraded:
+                    log.warning("Redis is unreachable (%s): pacing at this process's share until it is back", exc)
+                    self._degraded = True
+                await self._fallback.acquire()
+                return
+            if self._degraded:
+                log.info("Redis is back: sharing the request budget again")
+                self._degraded = False
+            replied = time.monotonic()
+            last_try = attempt == 2
+            if replied - asked > STALLED and not last_try:
+                continue
+            due = (
+                replied + wait_us / 1_000_000
+            )  # counted from the reply: replies held up together still go a slot apart
+            if wait_us > 0:
+                await asyncio.sleep(wait_us / 1_000_000)
+            if time.monotonic() - due < self._interval_us / 4_000_000 or last_try:
+                return
 
     async def close(self) -> None:
         await self._redis.aclose()
