@@ -105,6 +105,27 @@ def decide(due_at: dt.datetime, now: dt.datetime, zone: ZoneInfo, grace: dt.time
     return Decision(Action.SKIP, day)
 
 
+@dataclass(frozen=True, slots=True)
+class DueStep:
+    """A daily post the scheduler found due, decided: what to do, for which local day, and when the next falls."""
+
+    action: Action
+    local_date: dt.date
+    next_at: dt.datetime
+
+    @property
+    def late(self) -> bool:
+        return self.action is Action.POST_LATE
+
+
+def step(due_at: dt.datetime, local_time: str, zone_name: str, now: dt.datetime, grace: dt.timedelta) -> DueStep:
+    """``decide`` for a schedule kept as local "HH:MM" and IANA zone (the countdown's and the daily question's)."""
+    zone = ZoneInfo(zone_name)
+    decision = decide(due_at, now, zone, grace)
+    next_at = next_occurrence(parse_hhmm(local_time), zone, max(now, due_at))
+    return DueStep(decision.action, decision.local_date or local_day(due_at, zone), next_at)
+
+
 def no_date_post_due(last_posted: dt.date | None, today: dt.date) -> bool:
     """With nothing dated to count down to, post a calm reminder at most once a week."""
     return last_posted is None or (today - last_posted).days >= NO_DATE_POST_INTERVAL_DAYS

@@ -18,7 +18,7 @@ from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import Catalog
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound, UserError
-from bot.services.due import each_due
+from bot.services.due import each_plan
 from bot.storage.countdown import (
     AddResult,
     CountdownPostRepository,
@@ -235,19 +235,13 @@ class CountdownService:
         """Everything due now, decided one server at a time: posts to send are yielded as soon as
         they are claimed, so sending starts while the rest are still being planned; late-beyond-grace
         and quiet days are skipped here."""
-        now = self._clock.now()
-        async for due in each_due(self._config.due_countdowns, now):
-            plan = await self._plan(due, now)
-            if plan is not None:
-                yield plan
+        async for plan in each_plan(self._config.due_countdowns, self._plan, self._clock.now()):
+            yield plan
 
     async def _plan(self, config: DueSchedule, now: dt.datetime) -> PostPlan | None:
-        zone = ZoneInfo(config.timezone)
-        due = config.due_at
-        decision = schedule.decide(due, now, zone, self.grace)
-        next_at = schedule.next_occurrence(schedule.parse_hhmm(config.time), zone, max(now, due))
-        day = decision.local_date or schedule.local_day(due, zone)
-        if decision.action is schedule.Action.SKIP:
+        step = schedule.step(config.due_at, config.time, config.timezone, now, self.grace)
+        day, next_at = step.local_date, step.next_at
+        if step.action is schedule.Action.SKIP:
             await self._posts.skip(config.guild_id, day, next_post_at=next_at, now=now)
             return None
         targets = await self.targets(config.guild_id)
@@ -263,7 +257,7 @@ class CountdownService:
         if state is PostState.CLAIMED:  # in another live process's hands; look again next pass
             return None
         target = ahead[0] if ahead else None
-        days = cd.days_until(target.instant, now, zone.key) if target and target.instant else None
+        days = cd.days_until(target.instant, now, config.timezone) if target and target.instant else None
         milestone = cd.milestone_for(days) if days is not None else None
         headline = (
             cd.milestone_headline(milestone, target.name, days)
@@ -275,7 +269,7 @@ class CountdownService:
             channel_id=config.channel_id,
             local_date=day,
             nonce=post_nonce(config.guild_id, day),
-            late=decision.action is schedule.Action.POST_LATE,
+            late=step.late,
             headline=headline,
             target=target,
             days=days,

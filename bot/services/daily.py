@@ -24,7 +24,7 @@ from bot.domain.daily import DailyQuestion, DailyReveal
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.models import Catalog, TriviaQuestion
 from bot.errors import UserError
-from bot.services.due import each_due
+from bot.services.due import each_plan
 from bot.services.lookups import LookupService
 from bot.storage.daily import DailyRepository
 from bot.storage.guild_config import GuildConfigRepository
@@ -145,18 +145,13 @@ class DailyQuestionService:
         return await self._repo.next_due_at()
 
     async def due_plans(self) -> AsyncIterator[DailyPlan]:
-        now = self._clock.now()
-        async for due in each_due(self._repo.due, now):
-            plan = await self._plan(due, now)
-            if plan is not None:
-                yield plan
+        async for plan in each_plan(self._repo.due, self._plan, self._clock.now()):
+            yield plan
 
     async def _plan(self, due: DueSchedule, now: dt.datetime) -> DailyPlan | None:
-        zone = ZoneInfo(due.timezone)
-        decision = schedule.decide(due.due_at, now, zone, self.grace)
-        next_at = schedule.next_occurrence(schedule.parse_hhmm(due.time), zone, max(now, due.due_at))
-        day = decision.local_date or schedule.local_day(due.due_at, zone)
-        if decision.action is schedule.Action.SKIP:
+        step = schedule.step(due.due_at, due.time, due.timezone, now, self.grace)
+        day, next_at = step.local_date, step.next_at
+        if step.action is schedule.Action.SKIP:
             await self._repo.advance(due.guild_id, next_at)
             return None
         existing = await self._repo.question(due.guild_id, day)
@@ -182,7 +177,7 @@ class DailyQuestionService:
             channel_id=due.channel_id,
             local_date=day,
             nonce=daily_nonce(due.guild_id, day),
-            late=decision.action is schedule.Action.POST_LATE,
+            late=step.late,
             asked=asked,
             question=question,
             reveal=reveal,

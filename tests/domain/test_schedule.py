@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.schedule import Action, decide, local_day, next_occurrence, no_date_post_due, parse_hhmm, parse_zone
+from bot.domain.schedule import (
+    Action,
+    decide,
+    local_day,
+    next_occurrence,
+    no_date_post_due,
+    parse_hhmm,
+    parse_zone,
+    step,
+)
 from bot.errors import InvalidOption
 
 UTC = dt.UTC
@@ -61,6 +70,24 @@ def test_grace_policy(late_by, action):
     assert decision.action is action
     if action is not Action.WAIT:
         assert decision.local_date == dt.date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("now", "action", "day", "next_at"),
+    [
+        # due 09:00 London (GMT) on 1 Dec; a minute late is on time, the next one is the next morning
+        ("2026-12-01T09:01:00+00:00", Action.POST, "2026-12-01", "2026-12-02T09:00:00+00:00"),
+        # found three hours late: posted late for its own day; the next one is still tomorrow's
+        ("2026-12-01T12:00:00+00:00", Action.POST_LATE, "2026-12-01", "2026-12-02T09:00:00+00:00"),
+        # found two days late (the bot was down): the day is skipped, the next is the coming 09:00
+        ("2026-12-03T10:00:00+00:00", Action.SKIP, "2026-12-01", "2026-12-04T09:00:00+00:00"),
+    ],
+)
+def test_step_decides_a_due_post_and_the_next_one(now, action, day, next_at):
+    due_at = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    decided = step(due_at, "09:00", "Europe/London", dt.datetime.fromisoformat(now), dt.timedelta(hours=6))
+    assert (decided.action, decided.local_date.isoformat(), decided.next_at.isoformat()) == (action, day, next_at)
+    assert decided.late is (action is Action.POST_LATE)
 
 
 def test_no_date_post_at_most_weekly():
