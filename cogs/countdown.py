@@ -16,7 +16,7 @@ from bot.app import HeartstopperBot
 from bot.domain.countdown import Target
 from bot.domain.models import describe_source
 from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
-from bot.ui.channels import channel_health
+from bot.ui.channels import off_if_unusable
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
 from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
@@ -123,11 +123,7 @@ class CountdownCog(commands.Cog):
         return await self.service.next_due_at()
 
     async def _send(self, plan: PostPlan) -> bool:
-        # A deleted channel or missing permission known from the cache turns the schedule off without a request.
-        problem = channel_health(self.bot.get_guild(plan.guild_id), plan.channel_id).problem
-        if problem:
-            await self.service.turn_off(plan.guild_id, problem)
-            log.warning("countdown off for guild %s: %s", plan.guild_id, problem)
+        if await off_if_unusable(self.bot, plan.guild_id, plan.channel_id, self.service.turn_off, "countdown"):
             return True
         channel = self.bot.get_partial_messageable(plan.channel_id, guild_id=plan.guild_id)
         try:

@@ -18,7 +18,7 @@ from bot.domain.models import TriviaQuestion, describe_source
 from bot.domain.trivia import LETTERS
 from bot.errors import UserError
 from bot.services.daily import DailyPlan, DailyQuestionService, DailyStanding, DailyToday, RevealPlan
-from bot.ui.channels import channel_health
+from bot.ui.channels import off_if_unusable
 from bot.ui.embeds import LEAF, MINT, PINK, add_field, base_embed, footer
 from bot.ui.replies import reply
 from bot.ui.rest import within
@@ -181,9 +181,9 @@ class DailySource:
         return await self.service.next_due_at()
 
     async def _send(self, plan: DailyPlan) -> bool:
-        problem = channel_health(self.bot.get_guild(plan.guild_id), plan.channel_id).problem
-        if problem:
-            await self.service.turn_off(plan.guild_id, problem)
+        if await off_if_unusable(
+            self.bot, plan.guild_id, plan.channel_id, self.service.turn_off, "question of the day"
+        ):
             return True
         if plan.reveal is not None and plan.reveal.question.message_id is not None:
             old = self.bot.get_partial_messageable(plan.reveal.question.channel_id, guild_id=plan.guild_id)
