@@ -192,8 +192,14 @@ class PostgresDatabase(Database):
 
         While an older process still runs a shard (a rolling deploy's overlap) this returns False
         and the scheduler waits; when that process exits, its session ends and the lock is free.
-        If this connection dies, its locks are gone too, so it is opened again and they are retaken.
+        If this connection dies, its locks are gone too (another process may hold them by now), so a
+        pass first checks it is alive; a dead one is opened again and the locks are asked for afresh.
         """
+        if self._shard_conn is not None and not self._shard_conn.is_closed():
+            try:
+                await self._shard_conn.fetchval("SELECT 1")
+            except (asyncpg.PostgresError, OSError):
+                self._shard_conn.terminate()
         if self._shard_conn is None or self._shard_conn.is_closed():
             self._held.clear()
             self._shard_conn = await asyncpg.connect(self._url)
