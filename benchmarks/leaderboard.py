@@ -29,7 +29,8 @@ import asyncpg
 from benchmarks.harness import percentile
 from benchmarks.procstat import machine
 from bot.domain.trivia import Answer
-from bot.storage.database import Database
+from bot.storage import open_database
+from bot.storage.base import Database
 from bot.storage.migrate import migrate
 from bot.storage.trivia import TriviaRepository
 from tests.servers import postgres_cluster
@@ -58,7 +59,7 @@ def score_rows(rows: int, rng: random.Random) -> Iterator[tuple[int, int, int, i
 
 
 async def fill_sqlite(path: Path, rows: int, rng: random.Random) -> Path:
-    db = await Database.open(path)
+    db = await open_database(path)
     await migrate(db)
     await db.close()
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
@@ -71,7 +72,7 @@ async def fill_sqlite(path: Path, rows: int, rng: random.Random) -> Path:
 
 async def fill_postgresql(url: str, rows: int, rng: random.Random) -> str:
     """COPY with the histogram trigger off, then the histogram built in one statement (as the trigger would)."""
-    db = await Database.open(url)
+    db = await open_database(url)
     await migrate(db)
     await db.close()
     conn = await asyncpg.connect(url)
@@ -101,7 +102,7 @@ async def main(rows: int, stores: list[str]) -> None:
             else:
                 target = await fill_postgresql(stack.enter_context(postgres_cluster()).url, rows, rng)
             print(f"\n{kind}: {rows:,} score rows in one server, written in {time.perf_counter() - start:.1f} s")
-            await measure(await Database.open(target), rows, rng)
+            await measure(await open_database(target), rows, rng)
 
 
 async def measure(db: Database, rows: int, rng: random.Random) -> None:

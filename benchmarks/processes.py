@@ -30,7 +30,7 @@ from benchmarks.procstat import machine
 from bot.content.loader import load_catalog
 from bot.localdiscord import LocalDiscord
 from bot.services import build_services
-from bot.storage.database import Database
+from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown
@@ -54,7 +54,7 @@ def store(kind: str) -> Iterator[tuple[Path | str, str | None]]:
 
 
 async def configure(target: Path | str, fake: LocalDiscord, guilds: list[dict]) -> None:
-    db = await Database.open(target)
+    db = await open_database(target)
     await migrate(db)
     services = build_services(
         db, load_catalog(ROOT / "data"), ManualClock(DUE - dt.timedelta(days=1)), random.Random(1)

@@ -25,7 +25,8 @@ from bot.localdiscord import LocalDiscord
 from bot.localdiscord.spec import check_all
 from bot.services import Services, build_services
 from bot.settings import load_settings
-from bot.storage.database import Database
+from bot.storage import open_database
+from bot.storage.base import Database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.procbot import database_env
@@ -63,7 +64,7 @@ class PgTemplate:
 
     async def prepare(self) -> None:
         await self._admin("CREATE DATABASE bot_template")
-        db = await Database.open(self.cluster.database_url("bot_template"))
+        db = await open_database(self.cluster.database_url("bot_template"))
         try:
             await migrate(db)
         finally:
@@ -100,7 +101,7 @@ async def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | st
 
 @pytest.fixture
 async def db(db_target: Path | str) -> AsyncIterator[Database]:
-    database = await Database.open(db_target)
+    database = await open_database(db_target)
     await migrate(database)
     yield database
     await database.close()
@@ -152,7 +153,7 @@ async def start_bot(
 ) -> RunningBot:
     settings = load_settings({**fake.env(), **database_env(db_path), **(extra_env or {})})
     apply_endpoints(settings)
-    db = await Database.open(settings.database_target)
+    db = await open_database(settings.database_target)
     await migrate(db)
     services = build_services(
         db,

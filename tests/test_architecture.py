@@ -79,11 +79,11 @@ async def test_every_command_declares_who_sees_its_answer():
     from bot.content.loader import load_catalog
     from bot.services import build_services
     from bot.settings import load_settings
-    from bot.storage.database import Database
+    from bot.storage import open_database
     from bot.ui.replies import undeclared
 
     settings = load_settings({"DATABASE_PATH": ":memory:"})
-    db = await Database.open(":memory:")
+    db = await open_database(":memory:")
     try:
         services = build_services(db, load_catalog(settings.data_dir), SystemClock(), random.Random())
         bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)

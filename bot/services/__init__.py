@@ -23,9 +23,9 @@ from bot.services.lookups import LookupService
 from bot.services.release_events import ReleaseEventService
 from bot.services.server_packs import ServerPackService
 from bot.services.trivia import TriviaService
+from bot.storage.base import Database
 from bot.storage.countdown import CountdownPostRepository, EventRepository
 from bot.storage.daily import DailyRepository
-from bot.storage.database import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.meta import MetaRepository
 from bot.storage.release_events import ReleaseEventRepository

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.errors import BotError
-from bot.storage.database import Database, SqliteDatabase
+from bot.storage.base import Database
 from bot.storage.migrate import migrate
+from bot.storage.sqlite import SqliteDatabase
 
 # Parents before the tables that reference them (trivia answers need their revealed question).
 TABLES: tuple[str, ...] = (

@@ -6,11 +6,8 @@ import datetime as dt
 from enum import Enum
 
 from bot.domain.countdown import ServerEvent
-from bot.storage.database import Queryable
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat()
+from bot.storage.base import Queryable
+from bot.storage.instants import from_db, to_db
 
 
 class AddResult(Enum):
@@ -36,11 +33,11 @@ class EventRepository:
                     event.guild_id,
                     event.name_key,
                     event.name,
-                    _iso(event.starts_at),
+                    to_db(event.starts_at),
                     int(event.has_time),
                     event.timezone,
                     event.created_by,
-                    _iso(now),
+                    to_db(now),
                 ),
             )
             if not added:
@@ -65,7 +62,7 @@ class EventRepository:
                 int(r["guild_id"]),
                 r["name"],
                 r["name_key"],
-                dt.datetime.fromisoformat(r["starts_at"]),
+                from_db(r["starts_at"]),
                 bool(r["has_time"]),
                 r["timezone"],
                 int(r["created_by"]),
@@ -109,14 +106,14 @@ class CountdownPostRepository:
             inserted = await tx.fetch_value(
                 "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at, claimed_by, claimed_at) "
                 "VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING status",
-                (guild_id, day, nonce, _iso(now), self._holder, _iso(now)),
+                (guild_id, day, nonce, to_db(now), self._holder, to_db(now)),
             )
             if inserted is not None:
                 return PostState.NEW
             taken = await tx.fetch_value(
                 "UPDATE countdown_posts SET claimed_by = ?, claimed_at = ? WHERE guild_id = ? AND local_date = ? "
                 "AND status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?) RETURNING status",
-                (self._holder, _iso(now), guild_id, day, self._holder, _iso(now - CLAIM_LEASE)),
+                (self._holder, to_db(now), guild_id, day, self._holder, to_db(now - CLAIM_LEASE)),
             )
             if taken is not None:
                 return PostState.PENDING
@@ -141,13 +138,13 @@ class CountdownPostRepository:
             await tx.execute(
                 "UPDATE countdown_posts SET status = 'sent', message_id = ?, late = ?, updated_at = ? "
                 "WHERE guild_id = ? AND local_date = ?",
-                (message_id, int(late), _iso(now), guild_id, local_date.isoformat()),
+                (message_id, int(late), to_db(now), guild_id, local_date.isoformat()),
             )
             await tx.execute(
                 "UPDATE guild_config SET countdown_next_post_at = ?, countdown_last_nodate_post = "
                 "CASE WHEN ? = 1 THEN ? ELSE countdown_last_nodate_post END "
                 "WHERE guild_id = ? AND countdown_enabled = 1",
-                (_iso(next_post_at), int(no_date_post), local_date.isoformat(), guild_id),
+                (to_db(next_post_at), int(no_date_post), local_date.isoformat(), guild_id),
             )
 
     async def skip(self, guild_id: int, local_date: dt.date, *, next_post_at: dt.datetime, now: dt.datetime) -> None:
@@ -158,18 +155,18 @@ class CountdownPostRepository:
                 "VALUES (?, ?, 'skipped', '', ?) ON CONFLICT(guild_id, local_date) DO UPDATE SET "
                 "status = CASE WHEN countdown_posts.status = 'sent' THEN 'sent' ELSE 'skipped' END, "
                 "updated_at = excluded.updated_at",
-                (guild_id, local_date.isoformat(), _iso(now)),
+                (guild_id, local_date.isoformat(), to_db(now)),
             )
             await tx.execute(
                 "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1",
-                (_iso(next_post_at), guild_id),
+                (to_db(next_post_at), guild_id),
             )
 
     async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1",
-                (_iso(next_post_at), guild_id),
+                (to_db(next_post_at), guild_id),
             )
 
     async def sent_count(self, guild_id: int) -> int:

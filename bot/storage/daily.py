@@ -15,15 +15,12 @@ from bot.domain.daily import DailyQuestion, DailyReveal, Streak
 from bot.domain.guild import DueSchedule
 from bot.domain.shards import ShardScope
 from bot.storage import schedules
-from bot.storage.database import Queryable, Row
+from bot.storage.base import Queryable, Row
+from bot.storage.instants import from_db_or_none, to_db, to_db_or_none
 
 _QUESTION_COLUMNS = (
     "guild_id, local_date, pack_id, question_id, options, correct_index, channel_id, message_id, status, closes_at"
 )
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat()
 
 
 def _question(row: Row) -> DailyQuestion:
@@ -37,7 +34,7 @@ def _question(row: Row) -> DailyQuestion:
         channel_id=int(row["channel_id"]),
         message_id=None if row["message_id"] is None else int(row["message_id"]),
         status=row["status"],
-        closes_at=dt.datetime.fromisoformat(row["closes_at"]) if row["closes_at"] else None,
+        closes_at=from_db_or_none(row["closes_at"]),
     )
 
 
@@ -76,7 +73,7 @@ class DailyRepository:
     async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
         await self._db.execute(
             "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1",
-            (_iso(next_post_at), guild_id),
+            (to_db(next_post_at), guild_id),
         )
 
     # --- days -----------------------------------------------------------------------------------
@@ -142,11 +139,11 @@ class DailyRepository:
             await tx.execute(
                 "UPDATE daily_questions SET status = 'posted', message_id = ?, late = ?, posted_at = ?, closes_at = ? "
                 "WHERE guild_id = ? AND local_date = ? AND status = 'pending'",
-                (message_id, int(late), _iso(now), _iso(closes_at) if closes_at else None, guild_id, day.isoformat()),
+                (message_id, int(late), to_db(now), to_db_or_none(closes_at), guild_id, day.isoformat()),
             )
             await tx.execute(
                 "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1",
-                (_iso(next_post_at), guild_id),
+                (to_db(next_post_at), guild_id),
             )
 
     async def reveal(self, guild_id: int, day: dt.date, now: dt.datetime) -> DailyReveal | None:
@@ -158,7 +155,7 @@ class DailyRepository:
             changed = await tx.execute(
                 "UPDATE daily_questions SET status = 'revealed', revealed_at = ? "
                 "WHERE guild_id = ? AND local_date = ? AND status = 'posted'",
-                (_iso(now), guild_id, day.isoformat()),
+                (to_db(now), guild_id, day.isoformat()),
             )
             repo = DailyRepository(tx, self._shards)
             question = await repo.question(guild_id, day)
@@ -211,7 +208,7 @@ class DailyRepository:
         rows = await self._db.fetch_all(
             f"SELECT {_QUESTION_COLUMNS} FROM daily_questions WHERE status = 'posted' "  # noqa: S608
             f"AND closes_at IS NOT NULL AND closes_at <= ?{mine} ORDER BY closes_at LIMIT ?",
-            (_iso(now), *shard_params, limit),
+            (to_db(now), *shard_params, limit),
         )
         return [_question(r) for r in rows]
 
@@ -222,7 +219,7 @@ class DailyRepository:
             f"AND closes_at IS NOT NULL{mine}",
             shard_params,
         )
-        return None if value is None else dt.datetime.fromisoformat(value)
+        return from_db_or_none(value)
 
     # --- answers and streaks ----------------------------------------------------------------------
     async def answer(
@@ -233,7 +230,7 @@ class DailyRepository:
             added = await tx.execute(
                 "INSERT INTO daily_answers (guild_id, local_date, user_id, option, correct, answered_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (guild_id, day.isoformat(), user_id, option, int(correct), _iso(now)),
+                (guild_id, day.isoformat(), user_id, option, int(correct), to_db(now)),
             )
             if added:
                 return None

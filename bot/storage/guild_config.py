@@ -10,7 +10,8 @@ from typing import Any
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.shards import ShardScope
 from bot.storage import schedules
-from bot.storage.database import Queryable, Row
+from bot.storage.base import Queryable, Row
+from bot.storage.instants import from_db_or_none, to_db_or_none
 
 _COLUMNS = (
     "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
@@ -20,12 +21,8 @@ _COLUMNS = (
 )
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat()
-
-
 def _parse(value: str | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromisoformat(value)
+    return from_db_or_none(value)
 
 
 def _config(row: Row, trivia_channel_ids: tuple[int, ...]) -> GuildConfig:
@@ -80,7 +77,7 @@ class GuildConfigRepository:
             f"ON CONFLICT(guild_id) DO UPDATE SET updated_at = excluded.updated_at, {updates}"
         )
         async with self._db.transaction() as tx:
-            await tx.execute(sql, (guild_id, _iso(now), *column_values.values()))
+            await tx.execute(sql, (guild_id, to_db_or_none(now), *column_values.values()))
 
     async def set_spoiler_season(self, guild_id: int, season: int | None, now: dt.datetime) -> None:
         await self._upsert(guild_id, {"spoiler_season": season}, now)
@@ -101,7 +98,7 @@ class GuildConfigRepository:
             current = await repo.get(guild_id)
             columns = dict(change(current))
             if columns:
-                stored = {k: _iso(v) if isinstance(v, dt.datetime) else v for k, v in columns.items()}
+                stored = {k: to_db_or_none(v) if isinstance(v, dt.datetime) else v for k, v in columns.items()}
                 await repo._upsert(guild_id, stored, now)
             return dataclasses.replace(current, **columns)
 

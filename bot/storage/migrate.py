@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BotError
-from bot.storage.database import Database, Dialect
+from bot.storage.base import Database, Dialect
 
 log = logging.getLogger(__name__)
 

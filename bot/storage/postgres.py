@@ -1,60 +1,42 @@
 """PostgreSQL through an asyncpg pool: the shared store when the bot runs on more than one machine.
 
-Repositories write their SQL once, with SQLite's ``?``/``?N`` placeholders; this module rewrites
-them to ``$N`` (outside string literals) and caches the result. The differences that matter are
-handled here and in ``migrations/postgresql``, not in every repository:
+Repositories write their SQL once, with ``?``/``?N`` placeholders; ``bot.storage.sqltext``
+rewrites them to ``$N`` with a tokenizer (string literals, quoted names, comments and ``$$``
+bodies untouched) and caches the result. The differences that matter are handled here and in
+``migrations/postgresql``, not in every repository:
 
 - snowflakes are ``bigint`` (a server id does not fit PostgreSQL's 4-byte ``integer``);
-- instants are ``timestamptz``. Repositories hand over and get back ISO 8601 text, as with SQLite:
-  a text codec turns what they send into ``timestamptz`` and what comes back into the same
-  ``isoformat()`` in UTC, so comparisons stay comparisons of instants on the server;
+- instants are ``timestamptz``. Repositories hand over and get back ISO 8601 text, as with SQLite
+  (``bot.storage.instants``): a text codec turns what they send into ``timestamptz`` and what comes
+  back into the same spelling in UTC, so comparisons stay comparisons of instants on the server;
 - READ COMMITTED does not serialise writers as SQLite's ``BEGIN IMMEDIATE`` does, so a
   check-then-write asks for ``transaction(guild_id=…)``, which takes that server's
   ``pg_advisory_xact_lock`` before anything else (released at commit or rollback);
 - migrations run each in one transaction, under a session advisory lock, tracked in
-  ``schema_version``; the scheduler holds one ``pg_try_advisory_lock`` per shard on a connection
-  of its own, so two processes never run one shard's posts at once.
+  ``schema_version``; each process holds one ``pg_try_advisory_lock`` per shard on a connection
+  of its own, so two processes never act for one shard at once. Session locks need a direct
+  connection: behind a pooler in transaction mode (PgBouncer) they would not survive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from functools import lru_cache
 from typing import Any, Self
 
 import asyncpg
 
-from bot.storage.database import Database, Dialect, Params, Row, redact
+from bot.storage.base import Database, Dialect, Params, Row, TransactionHandle, redact_url
+from bot.storage.instants import from_db, to_db
+from bot.storage.sqltext import numbered_placeholders as to_postgres
 
 log = logging.getLogger(__name__)
 
 # Two-key advisory locks (class, object) live apart from the one-key locks taken per server.
 LOCK_CLASS_MIGRATE = 0x4853_0001
 LOCK_CLASS_SHARD = 0x4853_0002
-
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d*)")
-
-
-@lru_cache(maxsize=1024)
-def to_postgres(sql: str) -> str:
-    """``?`` → ``$1, $2, …`` and ``?N`` → ``$N``, leaving quoted text alone."""
-    counter = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal counter
-        text = match.group(0)
-        if not text.startswith("?"):
-            return text
-        if match.group(1):
-            return f"${match.group(1)}"
-        counter += 1
-        return f"${counter}"
-
-    return _TOKEN.sub(replace, sql)
 
 
 def _count(status: str) -> int:
@@ -64,13 +46,11 @@ def _count(status: str) -> int:
 
 
 def _timestamp_out(value: str | dt.datetime) -> str:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
+    return to_db(value) if isinstance(value, dt.datetime) else value
 
 
 def _timestamp_in(text: str) -> str:
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
+    return to_db(from_db(text))
 
 
 async def _setup_connection(conn: asyncpg.Connection) -> None:
@@ -80,8 +60,12 @@ async def _setup_connection(conn: asyncpg.Connection) -> None:
     )
 
 
-class PgTransaction:
-    """An open transaction on one pooled connection; nested ``transaction()`` is a SAVEPOINT."""
+class PgTransaction(TransactionHandle):
+    """An open transaction on one pooled connection; nested ``transaction()`` is a SAVEPOINT.
+
+    Valid only inside its ``async with``: afterwards its connection is back in the pool, serving
+    someone else, so the handle refuses use.
+    """
 
     dialect: Dialect = "postgresql"
 
@@ -89,25 +73,34 @@ class PgTransaction:
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
+        self._check_open()
         return _count(await self._conn.execute(to_postgres(sql), *params))
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        self._check_open()
         batch = [tuple(r) for r in rows]
         if batch:
             await self._conn.executemany(to_postgres(sql), batch)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        self._check_open()
         row: Row | None = await self._conn.fetchrow(to_postgres(sql), *params)
         return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        self._check_open()
         return list(await self._conn.fetch(to_postgres(sql), *params))
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        self._check_open()
         return await self._conn.fetchval(to_postgres(sql), *params)
+
+    async def now(self) -> dt.datetime:
+        return from_db(await self.fetch_value("SELECT clock_timestamp()"))
 
     @asynccontextmanager
     async def transaction(self, *, guild_id: int | None = None) -> AsyncIterator[PgTransaction]:
+        self._check_open()
         async with self._conn.transaction():
             if guild_id is not None:
                 await lock_guild(self._conn, guild_id)
@@ -125,7 +118,7 @@ class PostgresDatabase(Database):
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool
         self._url = url
-        self.target = redact(url)
+        self.target = redact_url(url)
         self._shard_conn: asyncpg.Connection | None = None
         self._held: set[int] = set()
 
@@ -141,10 +134,15 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self, *, guild_id: int | None = None) -> AsyncIterator[PgTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            if guild_id is not None:
-                await lock_guild(conn, guild_id)
-            yield PgTransaction(conn)
+        async with self._pool.acquire() as conn:
+            handle = PgTransaction(conn)
+            try:
+                async with conn.transaction():
+                    if guild_id is not None:
+                        await lock_guild(conn, guild_id)
+                    yield handle
+            finally:
+                handle.close()
 
     # Single statements outside a transaction commit on their own (autocommit).
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -163,6 +161,9 @@ class PostgresDatabase(Database):
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         return await self._pool.fetchval(to_postgres(sql), *params)
+
+    async def now(self) -> dt.datetime:
+        return from_db(await self._pool.fetchval("SELECT clock_timestamp()"))
 
     # --- migrations -----------------------------------------------------------------------------
     @asynccontextmanager
@@ -188,7 +189,7 @@ class PostgresDatabase(Database):
 
     # --- one scheduler per shard ----------------------------------------------------------------
     async def hold_shards(self, shard_ids: Sequence[int]) -> bool:
-        """Take (once, then keep) a session lock per shard on a connection of this process's own.
+        """Take (once, then keep) a session lock per shard on a connection of this process's own; all or none.
 
         While an older process still runs a shard (a rolling deploy's overlap) this returns False
         and the scheduler waits; when that process exits, its session ends and the lock is free.
@@ -208,4 +209,11 @@ class PostgresDatabase(Database):
                 "SELECT pg_try_advisory_lock($1, $2)", LOCK_CLASS_SHARD, shard
             ):
                 self._held.add(shard)
-        return self._held >= set(shard_ids)
+        if self._held >= set(shard_ids):
+            return True
+        # Holding only some would let two processes with overlapping SHARD_IDS each keep half and
+        # wait for the other forever: give back what we got and ask again next time.
+        for shard in sorted(self._held):
+            await self._shard_conn.fetchval("SELECT pg_advisory_unlock($1, $2)", LOCK_CLASS_SHARD, shard)
+        self._held.clear()
+        return False

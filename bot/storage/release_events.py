@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.storage.database import Queryable
+from bot.storage.base import Queryable
+from bot.storage.instants import from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +27,14 @@ class ReleaseEventRepository:
             "ORDER BY target_key",
             (guild_id,),
         )
-        return [MadeEvent(r[0], int(r[1]), r[2], dt.datetime.fromisoformat(r[3])) for r in rows]
+        return [MadeEvent(r[0], int(r[1]), r[2], from_db(r[3])) for r in rows]
 
     async def remember(self, guild_id: int, event: MadeEvent) -> None:
         await self._db.execute(
             "INSERT INTO scheduled_events (guild_id, target_key, discord_event_id, name, starts_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id, target_key) DO UPDATE SET "
             "discord_event_id = excluded.discord_event_id, name = excluded.name, starts_at = excluded.starts_at",
-            (guild_id, event.target_key, event.discord_event_id, event.name, event.starts_at.isoformat()),
+            (guild_id, event.target_key, event.discord_event_id, event.name, to_db(event.starts_at)),
         )
 
     async def forget(self, guild_id: int, target_key: str) -> None:

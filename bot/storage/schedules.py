@@ -10,11 +10,12 @@ import datetime as dt
 from typing import Any, Literal
 
 from bot.domain.shards import ShardScope
-from bot.storage.database import Queryable
+from bot.storage.base import Queryable
+from bot.storage.instants import from_db, from_db_or_none, to_db
 
 Feature = Literal["countdown", "daily"]
 # The first page starts after this instant: a real timestamp (PostgreSQL compares timestamptz, not text).
-_BEFORE_ALL = dt.datetime(1970, 1, 1, tzinfo=dt.UTC).isoformat()
+_BEFORE_ALL = to_db(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
 async def due_rows(
@@ -33,7 +34,7 @@ async def due_rows(
     pass sees each server once even while earlier pages are still being sent.
     """
     p = feature  # a Literal, never user text: safe to build the column names from
-    last_at, last_guild = (after[0].astimezone(dt.UTC).isoformat(), after[1]) if after else (_BEFORE_ALL, 0)
+    last_at, last_guild = (to_db(after[0]), after[1]) if after else (_BEFORE_ALL, 0)
     mine, shard_params = shards.sql()
     rows = await db.fetch_all(
         f"SELECT guild_id, {p}_channel_id, {p}_time, {p}_timezone, {p}_next_post_at, {extra_column} "  # noqa: S608 - placeholders only
@@ -41,9 +42,9 @@ async def due_rows(
         f"AND {p}_next_post_at <= ? AND ({p}_next_post_at, guild_id) > (?, ?) "
         f"AND {p}_channel_id IS NOT NULL AND {p}_time IS NOT NULL{mine} "
         f"ORDER BY {p}_next_post_at, guild_id LIMIT ?",
-        (now.astimezone(dt.UTC).isoformat(), last_at, last_guild, *shard_params, limit),
+        (to_db(now), last_at, last_guild, *shard_params, limit),
     )
-    return [(int(r[0]), int(r[1]), r[2], r[3] or "UTC", dt.datetime.fromisoformat(r[4]), r[5]) for r in rows]
+    return [(int(r[0]), int(r[1]), r[2], r[3] or "UTC", from_db(r[4]), r[5]) for r in rows]
 
 
 async def next_due_at(db: Queryable, shards: ShardScope, feature: Feature) -> dt.datetime | None:
@@ -53,4 +54,4 @@ async def next_due_at(db: Queryable, shards: ShardScope, feature: Feature) -> dt
         f"SELECT MIN({feature}_next_post_at) FROM guild_config WHERE {feature}_enabled = 1{mine}",  # noqa: S608
         shard_params,
     )
-    return None if value is None else dt.datetime.fromisoformat(value)
+    return from_db_or_none(value)

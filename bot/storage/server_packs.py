@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.storage.database import Queryable
+from bot.storage.base import Queryable
+from bot.storage.instants import to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class ServerPackRepository:
                     pack.questions,
                     pack.source_yaml,
                     uploaded_by,
-                    now.astimezone(dt.UTC).isoformat(),
+                    to_db(now),
                 ),
             )
         return SaveResult.REPLACED if exists else SaveResult.ADDED

@@ -12,12 +12,8 @@ from collections.abc import Sequence
 
 from bot.domain.shards import ShardScope
 from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore
-from bot.storage.database import Queryable, Row
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat()
-
+from bot.storage.base import Queryable, Row
+from bot.storage.instants import to_db
 
 _SCORE_COLUMNS = "user_id, points, answered, correct, games, wins, best_streak"
 _GAME_COLUMNS = (
@@ -59,7 +55,7 @@ class TriviaRepository:
                 await tx.fetch_value(
                     "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_id, total_questions, status, "
                     "started_at) VALUES (?, ?, ?, ?, ?, 'running', ?) RETURNING id",
-                    (guild_id, channel_id, starter_id, pack_id, total, _iso(now)),
+                    (guild_id, channel_id, starter_id, pack_id, total, to_db(now)),
                 )
             )
 
@@ -90,7 +86,7 @@ class TriviaRepository:
             recorded = await tx.execute(
                 "INSERT INTO trivia_questions_revealed (game_id, number, question_id, revealed_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (game_id, number, question_id, _iso(now)),
+                (game_id, number, question_id, to_db(now)),
             )
             if not recorded:
                 return False
@@ -128,7 +124,7 @@ class TriviaRepository:
         async with self._db.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE trivia_games SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
-                (status, _iso(now), game_id),
+                (status, to_db(now), game_id),
             )
             if not changed:
                 return False

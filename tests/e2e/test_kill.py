@@ -23,7 +23,7 @@ from bot.localdiscord.server import Interaction, button_ids
 from bot.services import build_services
 from bot.services.countdown import post_nonce
 from bot.services.daily import daily_nonce
-from bot.storage.database import Database
+from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown
@@ -38,7 +38,7 @@ async def _query(target: Path | str, sql: str, params: tuple = ()) -> list[tuple
     if isinstance(target, Path):
         with contextlib.closing(sqlite3.connect(target)) as conn:
             return conn.execute(sql, params).fetchall()
-    db = await Database.open(target)
+    db = await open_database(target)
     try:
         return [tuple(r) for r in await db.fetch_all(sql, params)]
     finally:
@@ -170,7 +170,7 @@ async def test_sigkill_during_broadcast_never_posts_twice_for_one_day(fake, db_t
     guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(60)]
     db_path = db_target
     day0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-    db = await Database.open(db_path)
+    db = await open_database(db_path)
     await migrate(db)
     services = build_services(db, catalog, ManualClock(day0), random.Random(1))
     for guild in guilds:

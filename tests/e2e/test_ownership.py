@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-import bot.storage.database
+import bot.storage.sqlite
 import bot.ui.replies
 import bot.ui.rest
 from bot.localdiscord import builders as b
@@ -139,7 +139,7 @@ def slow_database(monkeypatch):
         return query
 
     for name in ("_fetch_one", "_fetch_all", "_execute"):
-        monkeypatch.setattr(bot.storage.database, name, slowed(getattr(bot.storage.database, name)))
+        monkeypatch.setattr(bot.storage.sqlite, name, slowed(getattr(bot.storage.sqlite, name)))
 
 
 async def _settled(fake, inter) -> list[dict]:

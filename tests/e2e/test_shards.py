@@ -8,7 +8,7 @@ import sqlite3
 
 from bot.domain.shards import ShardScope
 from bot.services import build_services
-from bot.storage.database import Database
+from bot.storage import open_database
 from bot.storage.migrate import migrate
 from bot.storage.trivia import TriviaRepository
 from tests.clocks import ManualClock
@@ -36,7 +36,7 @@ async def _world(fake, tmp_path, catalog, manual_clock):
         guilds.append(guild)
         by_shard[(int(guild["id"]) >> 22) % 2].append(guild)
     db_path = tmp_path / "bot.sqlite3"
-    db = await Database.open(db_path)
+    db = await open_database(db_path)
     await migrate(db)
     services = build_services(db, catalog, ManualClock(manual_clock.now()), random.Random(1))
     for guild in guilds:

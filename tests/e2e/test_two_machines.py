@@ -18,7 +18,7 @@ from bot.localdiscord import builders as b
 from bot.localdiscord.server import button_ids
 from bot.services import build_services
 from bot.services.countdown import post_nonce
-from bot.storage.database import Database
+from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown, settle, start_bot
@@ -65,7 +65,7 @@ async def test_two_shard_processes_on_postgresql_and_redis_survive_a_sigkill(fak
     fake.global_limit = 50
     guilds, by_shard = await _servers(fake)
     url = await pg.fresh()
-    db = await Database.open(url)
+    db = await open_database(url)
     await migrate(db)
     services = build_services(db, catalog, ManualClock(DUE - dt.timedelta(days=1)), random.Random(1))
     for guild in guilds:

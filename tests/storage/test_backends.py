@@ -22,8 +22,8 @@ import pytest
 
 from bot.domain.countdown import ServerEvent
 from bot.domain.trivia import Answer
+from bot.storage import open_database
 from bot.storage.countdown import CLAIM_LEASE, AddResult, CountdownPostRepository, EventRepository, PostState
-from bot.storage.database import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.migrate import current_version, latest_version, migrate
 from bot.storage.server_packs import SaveResult, ServerPackRepository, StoredPack
@@ -86,7 +86,7 @@ async def test_a_claim_inside_a_transaction_never_dooms_it(db):
 
 async def test_catching_a_unique_violation_would_doom_a_postgresql_transaction(pg):
     """Why the repositories never catch-and-continue: PostgreSQL refuses every later statement."""
-    db = await Database.open(await pg.fresh())
+    db = await open_database(await pg.fresh())
     await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     with pytest.raises(asyncpg.InFailedSQLTransactionError):
         async with db.transaction() as tx:
@@ -190,7 +190,7 @@ async def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path |
 
 
 async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_target):
-    first, second = await Database.open(empty_target), await Database.open(empty_target)
+    first, second = await open_database(empty_target), await open_database(empty_target)
     try:
         results = await asyncio.gather(migrate(first), migrate(second))
         latest = latest_version(first.dialect)
@@ -203,7 +203,7 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_t
 
 async def test_each_shard_runs_in_one_process_at_a_time(pg):
     url = await pg.fresh()
-    old, new = await Database.open(url), await Database.open(url)
+    old, new = await open_database(url), await open_database(url)
     try:
         assert await old.hold_shards([0])
         assert not await new.hold_shards([0, 1])  # the rolling deploy's overlap: shard 0 is still old's
@@ -214,8 +214,22 @@ async def test_each_shard_runs_in_one_process_at_a_time(pg):
         await new.close()
 
 
+async def test_a_process_that_gets_only_some_of_its_shards_gives_them_back(pg):
+    """Overlapping SHARD_IDS: keeping half would let two processes wait for each other forever."""
+    url = await pg.fresh()
+    first, second = await open_database(url), await open_database(url)
+    try:
+        assert await first.hold_shards([0])
+        assert not await second.hold_shards([1, 0])  # got 1, not 0: gives 1 back
+        assert await first.hold_shards([0, 1])  # so the first can have both
+        assert not await second.hold_shards([1])
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_both_migration_folders_describe_the_same_schema(tmp_path, pg):
-    sqlite_db, pg_db = await Database.open(tmp_path / "schema.sqlite3"), await Database.open(await pg.fresh())
+    sqlite_db, pg_db = await open_database(tmp_path / "schema.sqlite3"), await open_database(await pg.fresh())
     try:
         await migrate(sqlite_db)
         tables = [r[0] for r in await sqlite_db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]

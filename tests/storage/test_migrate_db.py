@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.domain.countdown import ServerEvent
 from bot.domain.trivia import Answer
+from bot.storage import open_database
 from bot.storage.copy import DERIVED, TABLES
 from bot.storage.countdown import CountdownPostRepository, EventRepository
-from bot.storage.database import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.migrate import migrate
 from bot.storage.trivia import TriviaRepository
@@ -23,7 +23,7 @@ GUILDS = [1_200_000_000_000_000_000 + i for i in range(30)]
 
 
 async def _fill(path: Path) -> None:
-    db = await Database.open(path)
+    db = await open_database(path)
     await migrate(db)
     config, trivia = GuildConfigRepository(db), TriviaRepository(db)
     events, posts = EventRepository(db), CountdownPostRepository(db)
@@ -81,7 +81,7 @@ async def test_copy_is_verified_and_rerunnable(tmp_path, pg):
     assert code == 0, err
     assert again == out
 
-    lite, postgres = await Database.open(source), await Database.open(url)
+    lite, postgres = await open_database(source), await open_database(url)
     try:
         for guild in (GUILDS[0], GUILDS[-1]):
             a, b = TriviaRepository(lite), TriviaRepository(postgres)
