@@ -2,7 +2,8 @@
 
     python -m benchmarks.playground [--commands 50] [--runs 3] [--screenshot docs/playground.png]
 
-Each run spawns ``python -m bot playground --port 0`` (the real command), loads the page in
+Each run spawns ``python -m bot playground --port 0`` (the real command), opens the URL it printed
+(with the run's secret, which the playground turns into a cookie and a redirect to the clean URL) in
 headless Chromium (Debian's ``chromium`` + ``chromium-driver``) and measures:
 - spawn to page ready: from starting the process to the page having drawn the server, its
   channels and its members from the first websocket message;

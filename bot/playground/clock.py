@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import time
 
 MAX_SLEEP = 60.0  # real seconds; sleepers look again at least this often
+MAX_SPEED = 100_000.0
+MAX_ADVANCE = 10 * 366 * 86_400.0  # seconds: ten years is past anything a schedule plans, and far from year 9999
 
 
 class PlaygroundClock:
@@ -39,8 +42,9 @@ class PlaygroundClock:
         changed.set()
 
     def set_speed(self, speed: float) -> None:
-        if not 0 < speed <= 100_000:
-            raise ValueError("speed must be between 0 and 100,000")
+        """Run time faster or slower; ``ValueError`` says why a speed is refused (NaN fails every comparison)."""
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be more than 0 and at most {MAX_SPEED:,.0f}")
         base = self.now()
         self.speed = speed
         self._rebase(base)
@@ -50,4 +54,12 @@ class PlaygroundClock:
         self._rebase(max(when, self.now()))
 
     def advance(self, seconds: float) -> None:
-        self.jump_to(self.now() + dt.timedelta(seconds=seconds))
+        """Step forward; refused with a reason (``ValueError``) before ``timedelta`` could overflow."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("seconds must be a number of seconds to move forward (the clock never goes back)")
+        if seconds > MAX_ADVANCE:
+            raise ValueError(f"seconds can be at most {MAX_ADVANCE:,.0f} (ten years) at a time")
+        try:
+            self.jump_to(self.now() + dt.timedelta(seconds=seconds))
+        except OverflowError:
+            raise ValueError("that would move the clock past the year 9999") from None

@@ -25,6 +25,7 @@ from bot.localdiscord import builders as b
 from bot.localdiscord.server import LocalDiscord, Refused
 from bot.playground.clock import PlaygroundClock
 from bot.playground.commands import CommandEntry, flatten, parse
+from bot.playground.guard import Guard
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 AUTOCOMPLETE_TIMEOUT = 3.0
 MAX_UPLOAD_BYTES = 1024 * 1024
+# Changes a page may fall behind by before it is sent a fresh state instead (it reconnects on its own).
+MAX_QUEUED = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,17 @@ class Member:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": str(self.id), "name": self.user["global_name"], "moderator": self.moderator}
+
+
+def _number(data: dict[str, Any], key: str) -> float:
+    """A JSON number (not a bool, not a string); JSON's NaN and 1e400 arrive as floats and are judged later."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number")
+    try:
+        return float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{key} is too large") from None
 
 
 def _event_view(event: dict[str, Any]) -> dict[str, Any]:
@@ -80,22 +94,25 @@ class Playground:
         members: list[Member],
         *,
         next_post: Callable[[], Awaitable[dt.datetime | None]],
+        guard: Guard,
     ) -> None:
         self.discord = discord
         self.guild = guild
         self.clock = clock
         self.members = {m.id: m for m in members}
+        self.guard = guard
         self._next_post = next_post
-        self._clients: set[asyncio.Queue[dict[str, Any]]] = set()
-        self._sockets: set[web.WebSocketResponse] = set()
+        self._clients: dict[web.WebSocketResponse, asyncio.Queue[dict[str, Any]]] = {}
+        self._closing: set[asyncio.Task[bool]] = set()
         discord.message_listeners.append(self._message_changed)
 
     # --- the app ----------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=2 * 1024 * 1024)
+        app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=self.guard.middlewares())
         app.router.add_get("/", self._index)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/ws", self._socket)
+        app.router.add_get("/api/session", self._session)
         app.router.add_post("/api/run", self._run)
         app.router.add_post("/api/autocomplete", self._autocomplete)
         app.router.add_post("/api/click", self._click)
@@ -104,6 +121,10 @@ class Playground:
 
     async def _index(self, _: web.Request) -> web.Response:
         return self._file("index.html")
+
+    async def _session(self, _: web.Request) -> web.Response:
+        """What a page asks while it is disconnected: 200 (come back), 401 (another run), or no answer (down)."""
+        return web.json_response({"ok": True}, headers={"Cache-Control": "no-store"})
 
     async def _static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -117,11 +138,7 @@ class Playground:
         return web.Response(
             body=(STATIC / name).read_bytes(),
             content_type=_CONTENT_TYPES.get(suffix, "application/octet-stream"),
-            headers={
-                "Cache-Control": "no-store",
-                # The page builds everything from text; nothing inline or from elsewhere may run.
-                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'",
-            },
+            headers={"Cache-Control": "no-store"},  # the Content-Security-Policy comes with every answer (guard.py)
         )
 
     # --- state for the page -------------------------------------------------------------------
@@ -175,21 +192,29 @@ class Playground:
 
     def _message_changed(self, event: str, msg: dict[str, Any]) -> None:
         if event == "scheduled-events":  # the server's event list (/settings release-events)
-            self.broadcast({"type": "events", "events": [_event_view(e) for e in msg["events"]]})
+            if str(msg.get("guild_id")) == str(self.guild["id"]):
+                self.broadcast({"type": "events", "events": [_event_view(e) for e in msg["events"]]})
             return
         self.broadcast({"type": event, "message": self._view(msg)})
 
     def broadcast(self, event: dict[str, Any]) -> None:
-        for queue in self._clients:
-            queue.put_nowait(event)
+        for ws, queue in list(self._clients.items()):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # A page that stopped reading (a suspended tab) must not grow without end: drop it; when it
+                # reads again it reconnects and gets the whole state afresh.
+                del self._clients[ws]
+                task = asyncio.create_task(ws.close(code=1013, message=b"fell behind; reconnect"))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=20)
         await ws.prepare(request)
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(MAX_QUEUED)
         queue.put_nowait(self.state())
-        self._clients.add(queue)
-        self._sockets.add(ws)
+        self._clients[ws] = queue
 
         async def pump() -> None:
             while True:
@@ -201,14 +226,13 @@ class Playground:
                 if message.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                     break
         finally:
-            self._clients.discard(queue)
-            self._sockets.discard(ws)
+            self._clients.pop(ws, None)
             sender.cancel()
         return ws
 
     async def close(self) -> None:
-        """Say goodbye to open pages, so shutting down does not wait for them."""
-        for ws in list(self._sockets):
+        """Say goodbye to open pages, so shutting down does not wait for them (and they show why)."""
+        for ws in list(self._clients):
             await ws.close(code=1001, message=b"the playground stopped")
 
     # --- what a person does -------------------------------------------------------------------
@@ -308,13 +332,17 @@ class Playground:
         return web.json_response({"ok": True})
 
     async def _clock(self, request: web.Request) -> web.Response:
+        """Move the clock; anything it cannot do is a 400 with the reason, never a 500 (1e12 s, NaN, inf)."""
         try:
             data = await request.json()
-            action = data["action"]
+        except ValueError:
+            raise web.HTTPBadRequest(text="expected JSON with an action") from None
+        action = data.get("action") if isinstance(data, dict) else None
+        try:
             if action == "speed":
-                self.clock.set_speed(float(data["value"]))
+                self.clock.set_speed(_number(data, "value"))
             elif action == "advance":
-                self.clock.advance(float(data["seconds"]))
+                self.clock.advance(_number(data, "seconds"))
             elif action == "next-post":
                 due = await self._next_post()
                 if due is None:
@@ -327,8 +355,8 @@ class Playground:
                     )
                 self.clock.jump_to(due + dt.timedelta(seconds=1))
             else:
-                raise KeyError(action)
-        except (KeyError, ValueError, TypeError):
-            raise web.HTTPBadRequest(text="expected an action: speed, advance or next-post") from None
+                raise web.HTTPBadRequest(text="expected an action: speed, advance or next-post")
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
         self.broadcast({"type": "clock", "clock": self.clock_state()})
         return web.json_response({"ok": True, "clock": self.clock_state()})

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import random
+import secrets
 import signal
+import sys
 import tempfile
 import webbrowser
 from dataclasses import dataclass
@@ -19,10 +21,11 @@ from bot.content.loader import load_catalog
 from bot.localdiscord import builders, spec
 from bot.localdiscord.server import LocalDiscord, Recorded
 from bot.playground.clock import PlaygroundClock
+from bot.playground.guard import EXPOSE_FLAG, Guard, is_loopback
 from bot.playground.page import Playground, default_members
 from bot.services import build_services
 from bot.settings import SettingsError, default_data_dir, load_settings
-from bot.storage.database import Database
+from bot.storage import open_database
 from bot.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,26 @@ class PlaygroundOptions:
     data_dir: Path | None = None
     database: Path | None = None
     open_browser: bool = False
+    exposed: bool = False  # --i-know-this-exposes-the-playground: serve beyond loopback on purpose
+
+
+def check_host(options: PlaygroundOptions) -> None:
+    """Refuse to serve beyond this machine unless the person said they mean it (``SettingsError``)."""
+    if not is_loopback(options.host) and not options.exposed:
+        raise SettingsError(
+            f"--host {options.host!r} is not a loopback address: anyone who can reach it could drive the "
+            f"playground; use 127.0.0.1, or add {EXPOSE_FLAG} if you mean it"
+        )
+
+
+def warn_if_exposed(options: PlaygroundOptions) -> None:
+    if not is_loopback(options.host):
+        print(  # noqa: T201 - a warning a person must see, whatever the log level
+            f"heartstopper-bot: warning: the playground is served on {options.host}, beyond this machine; only "
+            "the secret in the URL below guards it, and it travels unencrypted (plain http)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _check(rec: Recorded) -> list[str]:
@@ -52,6 +75,8 @@ def _check(rec: Recorded) -> list[str]:
 
 async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | None = None) -> int:
     """Run until SIGINT/SIGTERM (or ``stop``); content errors raise ``ContentError`` like ``--check``."""
+    check_host(options)
+    warn_if_exposed(options)
     data_dir = (options.data_dir or default_data_dir()).expanduser()
     if not data_dir.is_dir():
         raise SettingsError(f"--data-dir {str(data_dir)!r} is not a folder: point it at a folder like data/")
@@ -83,7 +108,7 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
             }
         )
         apply_endpoints(settings)
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings.database_path)
         stack.push_async_callback(db.close)
         await migrate(db)
         services = build_services(
@@ -95,7 +120,12 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         connection = asyncio.create_task(bot.connect(reconnect=True), name="playground-bot")
         await asyncio.wait_for(bot.wait_until_ready(), READY_TIMEOUT)
 
-        page = Playground(discord, guild, clock, default_members(), next_post=services.countdown.next_due_at)
+        # A new secret every run, as Jupyter does: any page in the browser can reach 127.0.0.1, only the
+        # person who read the printed URL has this.
+        guard = Guard(secrets.token_urlsafe(32), bound_host=options.host, exposed=not is_loopback(options.host))
+        page = Playground(
+            discord, guild, clock, default_members(), next_post=services.countdown.next_due_at, guard=guard
+        )
         runner = web.AppRunner(page.app(), access_log=None, shutdown_timeout=2)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
@@ -109,7 +139,7 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
                 "pick another port with --port"
             ) from None
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        url = f"http://{options.host}:{port}/"
+        url = guard.printed_url(port)
         print(f"heartstopper-bot playground: {url}", flush=True)  # noqa: T201 - the one line a person needs
         if options.open_browser:
             webbrowser.open(url)

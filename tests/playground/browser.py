@@ -1,8 +1,10 @@
 """Driving the playground as a person would: a real headless Chromium through Selenium.
 
-``Playground`` spawns ``python -m bot playground --port 0`` (the real command, a fresh database),
-reads the one line with the URL, and ``Page`` types into the message box, clicks buttons and
-members, and reads what the page shows. Needs Debian's ``chromium`` and ``chromium-driver``
+``PlaygroundProcess`` spawns ``python -m bot playground --port 0`` (the real command, a fresh
+database) and reads the one line with the URL, which carries the run's secret (``?token=…``);
+``Page`` opens that URL as a person would (the playground keeps the secret in a cookie and drops it
+from the address bar), types into the message box, clicks buttons and members, and reads what the
+page shows. Needs Debian's ``chromium`` and ``chromium-driver``
 (``.ci/run`` installs them); without them the browser tests skip, except in CI where they fail.
 """
 
@@ -15,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -43,12 +46,12 @@ def require_browser() -> None:
 
 
 class PlaygroundProcess:
-    """``heartstopper-bot playground`` as its own process, on a free port."""
+    """``heartstopper-bot playground`` as its own process, on a free port (or ``port``, to restart on one)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, port: int = 0) -> None:
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "playground", "--port", "0", *args],
+            [sys.executable, "-m", "bot", "playground", "--port", str(port), *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=None if os.environ.get("PLAYGROUND_STDERR") else subprocess.DEVNULL,
@@ -60,7 +63,11 @@ class PlaygroundProcess:
         if "http://" not in line:
             self.stop()
             raise RuntimeError(f"the playground did not start: {line!r}")
-        self.url = line[line.index("http://") :]
+        self.url = line[line.index("http://") :]  # http://127.0.0.1:PORT/?token=SECRET
+        parts = urlsplit(self.url)
+        self.base = f"{parts.scheme}://{parts.netloc}"  # no secret: what another page could reach
+        self.port = int(parts.port or 80)
+        self.token = parse_qs(parts.query)["token"][0]
         self.spawned_in = time.monotonic() - started
 
     def stop(self) -> None:
@@ -99,8 +106,30 @@ class Page:
 
     def __init__(self, driver: Any, url: str) -> None:
         self.driver = driver
+        # The page remembers who and where in localStorage, per origin; a port an earlier test used may
+        # come round again, so start from nothing.
+        parts = urlsplit(url)
+        driver.execute_cdp_cmd(
+            "Storage.clearDataForOrigin",
+            {"origin": f"{parts.scheme}://{parts.netloc}", "storageTypes": "local_storage"},
+        )
         driver.get(url)
-        self.until(lambda: driver.execute_script("return document.body.dataset.ready === 'true'"), "the page")
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        self.until(lambda: self.driver.execute_script("return document.body.dataset.ready === 'true'"), "the page")
+
+    def reload(self) -> None:
+        self.driver.refresh()
+        self.wait_ready()
+
+    def connection(self) -> str:
+        """live, lost (the playground stopped) or refused (a new run refuses this page's secret)."""
+        return str(self.driver.execute_script("return document.body.dataset.connection || ''"))
+
+    def banner(self) -> str:
+        node = self.css("#connection")[0]
+        return "" if node.get_attribute("hidden") is not None else node.text
 
     def until(self, predicate: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
         from selenium.common.exceptions import StaleElementReferenceException
@@ -184,3 +213,11 @@ def playground() -> Iterator[PlaygroundProcess]:
 @pytest.fixture
 def page(driver: Any, playground: PlaygroundProcess) -> Page:
     return Page(driver, playground.url)
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[PlaygroundProcess]:
+    """One playground for the plain-HTTP tests (no browser needed), shared: they only read or refuse."""
+    process = PlaygroundProcess()
+    yield process
+    process.stop()

@@ -1,5 +1,5 @@
-"""Browser fixtures for the playground tests (see ``browser.py``)."""
+"""Playground fixtures (``browser.py``): a browser and a playground per test, or one playground for HTTP."""
 
-from tests.playground.browser import driver, page, playground
+from tests.playground.browser import driver, page, playground, served
 
-__all__ = ["driver", "page", "playground"]
+__all__ = ["driver", "page", "playground", "served"]

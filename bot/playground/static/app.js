@@ -15,12 +15,16 @@
     channel: null,
     me: null,
     dismissed: new Set(),
-    popup: { items: [], index: 0 },
+    // index: the highlighted item; chosen: the person moved the highlight (arrow keys), so Enter takes it
+    popup: { items: [], index: 0, chosen: false },
     entered: [], // performance.now() at each Enter whose reply has not been drawn yet
     files: {}, // attachment option -> {filename, content (base64)} picked with the file button
     answered: new Set(), // interactions whose first reply was drawn
   };
-  window.__playground = { timings: [], state: S };
+  // The socket's health: "connecting" (first load), "live", "lost" (the playground stopped) or "refused"
+  // (something answers here now, but not to this page's secret: a new run with a new URL).
+  const live = { state: "connecting", socket: null, attempt: 0, timer: null, probing: false };
+  window.__playground = { timings: [], state: S, live };
 
   const $ = (id) => document.getElementById(id);
   const el = (tag, className, text) => {
@@ -42,21 +46,103 @@
   };
   const md = (text) => window.DiscordMarkdown.render(text, ctx);
 
+  // The run's secret travels in an HttpOnly cookie the server set when the printed URL was opened:
+  // same-origin requests carry it, and this script never sees it.
   async function post(path, body) {
-    const response = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) return { ok: false, error: await response.text() };
+    if (live.state !== "live") return { ok: false, error: "Disconnected: wait for the playground to come back." };
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      return { ok: false, error: "The playground did not answer: is it still running?" };
+    }
+    if (!response.ok) return { ok: false, error: (await response.text()).trim() };
     return response.json();
   }
 
   // --- the websocket ---------------------------------------------------------------------------
+  const RETRY_MS = [250, 500, 1000, 2000, 3000]; // then every 3 s: a restarted playground is found quickly
+
+  function setConnection(state) {
+    const back = state === "live" && (live.state === "lost" || live.state === "refused");
+    live.state = state;
+    document.body.dataset.connection = state;
+    const banner = $("connection");
+    banner.replaceChildren();
+    if (state === "lost") {
+      banner.appendChild(el("strong", null, "Disconnected — the playground stopped. "));
+      banner.appendChild(document.createTextNode("Sending is off; this page reconnects on its own when it is back."));
+    } else if (state === "refused") {
+      banner.appendChild(el("strong", null, "A new playground is running here, and it refuses this page's old secret. "));
+      banner.appendChild(
+        document.createTextNode("Open the new URL it printed (http://…/?token=…); this page then reconnects by itself.")
+      );
+    }
+    banner.hidden = state === "live" || state === "connecting";
+    const box = $("box");
+    box.disabled = state !== "live";
+    if (state === "live") box.placeholder = `Message #${ctx.channelName(S.channel)} — type / for commands`;
+    else if (state === "lost") box.placeholder = "Disconnected: waiting for the playground…";
+    else if (state === "refused") box.placeholder = "Open the URL the new playground printed to go on";
+    document.querySelectorAll("#clock-panel button").forEach((b) => (b.disabled = state !== "live"));
+    if (state !== "live") $("popup").hidden = true;
+    if (back && document.activeElement === document.body) box.focus(); // disabling it had taken the focus away
+  }
+
   function connect() {
-    const ws = new WebSocket(`ws://${location.host}/ws`);
+    clearTimeout(live.timer);
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+    live.socket = ws;
     ws.onmessage = (event) => handle(JSON.parse(event.data));
-    ws.onclose = () => setTimeout(connect, 1000);
+    ws.onclose = (event) => {
+      if (live.socket !== ws) return;
+      live.socket = null;
+      if (event.code === 1013) {
+        // This page fell behind and was dropped; it is not a stop: come straight back for a fresh state.
+        connect();
+        return;
+      }
+      if (live.state !== "refused") setConnection("lost");
+      retry();
+    };
+  }
+
+  function retry() {
+    clearTimeout(live.timer);
+    live.timer = setTimeout(probe, RETRY_MS[Math.min(live.attempt, RETRY_MS.length - 1)]);
+    live.attempt += 1;
+  }
+
+  // A WebSocket never says why its handshake failed, so ask plainly first: no answer means the
+  // playground is still down; 401 means another run answers (its secret is new); 200 means come back.
+  async function probe() {
+    if (live.probing || live.socket) return;
+    live.probing = true;
+    try {
+      const response = await fetch("/api/session", { cache: "no-store" });
+      if (response.ok) {
+        connect();
+        return;
+      }
+      setConnection(response.status === 401 ? "refused" : "lost");
+    } catch (error) {
+      if (live.state !== "refused") setConnection("lost");
+    } finally {
+      live.probing = false;
+    }
+    retry();
+  }
+
+  function probeNow() {
+    // Back in this tab (perhaps after opening the new URL in another): look at once, not at the next retry.
+    if (live.state === "live" || live.socket) return;
+    live.attempt = 0;
+    clearTimeout(live.timer);
+    probe();
   }
 
   function setClock(clock) {
@@ -64,20 +150,47 @@
     document.querySelectorAll("[data-speed]").forEach((b) => b.classList.toggle("active", Number(b.dataset.speed) === clock.speed));
   }
 
+  // --- remembering who and where across reloads -------------------------------------------------
+  // By name, not id: a new run of the playground gives its channels new ids but the same names.
+  const SAVED = "heartstopper-playground";
+
+  function saved() {
+    try {
+      return JSON.parse(localStorage.getItem(SAVED) || "{}") || {};
+    } catch (error) {
+      return {}; // storage off or garbled: start from the defaults
+    }
+  }
+
+  function remember() {
+    const me = member(S.me);
+    try {
+      localStorage.setItem(SAVED, JSON.stringify({ member: me ? me.name : null, channel: ctx.channelName(S.channel) }));
+    } catch (error) {
+      // storage off: the choice lasts until the page is reloaded
+    }
+  }
+
   function handle(event) {
     if (event.type === "state") {
+      // What this page showed (a reconnect) wins over what was saved (a reload), then the defaults.
+      const before = S.channels.length ? { channel: ctx.channelName(S.channel), member: (member(S.me) || {}).name } : saved();
       Object.assign(S, { guild: event.guild, channels: event.channels, members: event.members, bot: event.bot, commands: event.commands });
       S.messages.clear();
       S.order = [];
+      S.entered = [];
       event.messages.forEach((m) => store(m));
-      S.channel = S.channel || S.channels[0].id;
-      S.me = S.me || S.members[0].id;
+      S.channel = (S.channels.find((c) => c.name === before.channel) || S.channels[0]).id;
+      S.me = (S.members.find((m) => m.name === before.member) || S.members[0]).id;
       setClock(event.clock);
       $("guild-name").textContent = S.guild.name;
+      // The sidebars first: a message that cannot be drawn must never leave them stale.
       renderChannels();
       renderMembers();
-      renderMessages();
       renderEvents(event.events);
+      renderMessages();
+      live.attempt = 0;
+      setConnection("live");
       document.body.dataset.ready = "true";
     } else if (event.type === "create" || event.type === "update") {
       store(event.message);
@@ -103,14 +216,19 @@
     const list = $("events");
     list.replaceChildren();
     if (!events.length) {
-      list.appendChild(el("li", "hint", "None yet. A moderator can turn on /settings release-events."));
+      // Only upcoming, dated targets become events: the bundled releases are past and the film has no date.
+      list.appendChild(
+        el("li", "hint", "No upcoming events. With /settings release-events on, dated releases and /event add events show here.")
+      );
       return;
     }
-    for (const e of events.slice().sort((x, y) => x.start.localeCompare(y.start))) {
+    const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    for (const e of events.slice().sort((x, y) => String(x.start).localeCompare(String(y.start)))) {
       const item = list.appendChild(el("li", "event"));
       item.dataset.event = e.name;
       item.appendChild(el("div", "event-name", "📅 " + e.name));
-      const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(e.start));
+      const start = new Date(e.start);
+      const when = Number.isNaN(start.getTime()) ? String(e.start) : format.format(start);
       item.appendChild(el("div", "event-when", when + (e.location ? " · " + e.location : "")));
     }
   }
@@ -125,6 +243,7 @@
       item.dataset.channel = channel.name;
       item.addEventListener("click", () => {
         S.channel = channel.id;
+        remember();
         renderChannels();
         renderMessages();
         $("box").focus();
@@ -132,7 +251,7 @@
       list.appendChild(item);
     }
     $("channel-name").textContent = ctx.channelName(S.channel);
-    $("box").placeholder = `Message #${ctx.channelName(S.channel)} — type / for commands`;
+    if (live.state === "live" || live.state === "connecting") $("box").placeholder = `Message #${ctx.channelName(S.channel)} — type / for commands`;
   }
 
   function renderMembers() {
@@ -146,6 +265,7 @@
       if (m.moderator) item.appendChild(el("span", "tag", "moderator"));
       item.addEventListener("click", () => {
         S.me = m.id;
+        remember();
         renderMembers();
         renderMessages();
         updateComposer();
@@ -162,9 +282,23 @@
     box.replaceChildren();
     for (const id of S.order) {
       const m = S.messages.get(id);
-      if (m && visible(m)) box.appendChild(messageNode(m));
+      if (m && visible(m)) box.appendChild(safeMessageNode(m));
     }
     box.scrollTop = box.scrollHeight;
+  }
+
+  // Each message is drawn on its own: one the page cannot draw becomes a small note, and every other
+  // message (and the rest of the page) still renders.
+  function safeMessageNode(m) {
+    try {
+      return messageNode(m);
+    } catch (error) {
+      console.error("could not draw message", m && m.id, error);
+      const node = el("div", "message broken", "⚠ This message could not be shown here.");
+      node.dataset.messageId = String(m && m.id);
+      node.dataset.testid = "message";
+      return node;
+    }
   }
 
   function renderOne(message) {
@@ -175,7 +309,7 @@
     }
     const box = $("messages");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    const node = messageNode(message);
+    const node = safeMessageNode(message);
     if (old) old.replaceWith(node);
     else box.appendChild(node);
     if (atBottom || !old) box.scrollTop = box.scrollHeight;
@@ -378,15 +512,18 @@
     S.popup.items = items;
     S.popup.index = Math.min(S.popup.index, Math.max(0, items.length - 1));
     popup.replaceChildren();
-    if (!items.length) {
+    if (!items.length || live.state !== "live") {
       popup.hidden = true;
       return;
     }
     const heading = a.stage === "command" || a.stage === "exact" ? "Commands" : a.stage === "option-name" ? "Options" : a.option.name;
     popup.appendChild(el("div", "popup-title", heading));
+    const lit = highlighted(a);
     items.forEach((item, index) => {
-      const row = popup.appendChild(el("div", "popup-item" + (item.hint ? " hint" : "") + (index === S.popup.index && !item.hint ? " selected" : "")));
+      const selected = lit && index === S.popup.index && !item.hint;
+      const row = popup.appendChild(el("div", "popup-item" + (item.hint ? " hint" : "") + (selected ? " selected" : "")));
       row.setAttribute("role", "option");
+      row.setAttribute("aria-selected", String(selected));
       row.appendChild(el("span", "popup-label", item.label));
       if (item.detail) row.appendChild(el("span", "popup-detail", item.detail));
       if (!item.hint) row.addEventListener("mousedown", (event) => {
@@ -441,8 +578,15 @@
       if (a && a.stage === "option-value") box.value = box.value.slice(0, a.valueStart) + item.insertValue + " ";
     }
     S.popup.index = 0;
+    S.popup.chosen = false;
     box.focus();
     updateComposer();
+  }
+
+  // Is an item highlighted, so that Enter takes it? Commands are, from the first (as in Discord);
+  // options and values only once the person moved to one, so a whole command typed out still runs.
+  function highlighted(a) {
+    return Boolean(a) && (a.stage === "command" || S.popup.chosen);
   }
 
   function showError(text) {
@@ -457,7 +601,7 @@
   async function submit() {
     const box = $("box");
     const text = box.value.trim();
-    if (!text) return;
+    if (!text || live.state !== "live") return;
     if (!text.startsWith("/")) {
       showError("This playground talks to the bot through commands: start with / (try /cast or /trivia start).");
       return;
@@ -480,10 +624,13 @@
   function keydown(event) {
     const items = S.popup.items.filter((i) => !i.hint);
     const a = analyse($("box").value);
+    const open = !$("popup").hidden && items.length > 0;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (!items.length) return;
+      if (!open) return;
       event.preventDefault();
-      S.popup.index = (S.popup.index + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+      if (!highlighted(a)) S.popup.index = event.key === "ArrowDown" ? 0 : items.length - 1;
+      else S.popup.index = (S.popup.index + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+      S.popup.chosen = true;
       drawPopup(a);
     } else if (event.key === "Tab") {
       if (!items.length) return;
@@ -493,7 +640,8 @@
       $("popup").hidden = true;
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (a && a.stage === "command" && items.length) apply(items[S.popup.index] || items[0]);
+      // The highlighted suggestion wins over sending, as in Discord's client.
+      if (open && highlighted(a)) apply(items[S.popup.index] || items[0]);
       else submit();
     }
   }
@@ -515,8 +663,14 @@
     else setClock(answer.clock);
   }
 
+  window.__playground.handle = handle; // for the browser tests: feed the page a message as the socket would
+
   document.addEventListener("DOMContentLoaded", () => {
-    $("box").addEventListener("input", updateComposer);
+    $("box").addEventListener("input", () => {
+      S.popup.index = 0; // new text, new list: nothing is highlighted until the person moves to it
+      S.popup.chosen = false;
+      updateComposer();
+    });
     $("box").addEventListener("keydown", keydown);
     $("box").addEventListener("blur", () => setTimeout(() => ($("popup").hidden = true), 150));
     $("box").addEventListener("focus", updateComposer);
@@ -524,6 +678,8 @@
     document.querySelectorAll("[data-speed]").forEach((b) => b.addEventListener("click", () => clockAction({ action: "speed", value: Number(b.dataset.speed) })));
     document.querySelectorAll("[data-advance]").forEach((b) => b.addEventListener("click", () => clockAction({ action: "advance", seconds: Number(b.dataset.advance) })));
     $("next-post").addEventListener("click", () => clockAction({ action: "next-post" }));
+    window.addEventListener("focus", probeNow);
+    document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && probeNow());
     setInterval(tick, 250);
     connect();
   });

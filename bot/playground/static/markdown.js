@@ -41,6 +41,11 @@
     ["second", 1],
   ];
 
+  // JavaScript's Date holds ±100,000,000 days around 1970 (±8.64e15 ms); the <t:…> pattern allows 13
+  // digits, past that. A Date outside it is invalid and formatting one throws, so clamp to the range.
+  const MAX_SECONDS = 8.64e12;
+  const clampSeconds = (seconds) => (Number.isFinite(seconds) ? Math.max(-MAX_SECONDS, Math.min(MAX_SECONDS, seconds)) : 0);
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -58,11 +63,13 @@
   }
 
   function formatTimestamp(seconds, style, nowMs) {
+    seconds = clampSeconds(seconds);
     if (style === "R") return relative(seconds, nowMs);
     return new Intl.DateTimeFormat(undefined, STYLES[style] || STYLES.f).format(new Date(seconds * 1000));
   }
 
-  function timestamp(seconds, style, ctx) {
+  function timestamp(raw, style, ctx) {
+    const seconds = clampSeconds(raw);
     const node = el("time", "ts", formatTimestamp(seconds, style, ctx.now()));
     node.dataset.ts = String(seconds);
     node.dataset.style = style;
