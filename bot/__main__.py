@@ -17,7 +17,6 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import aiohttp
 import discord
@@ -30,17 +29,31 @@ from bot.content.loader import ContentError, load_catalog
 from bot.content.packcheck import check_packs
 from bot.domain.models import Catalog
 from bot.domain.shards import ShardScope
+from bot.errors import BotError
+from bot.health import HealthServer
 from bot.log import setup_logging
 from bot.playground.run import PlaygroundOptions, run_playground
+from bot.redaction import redact_url, secrets_in
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings, project_root
+from bot.storage import open_database
+from bot.storage.base import Database
 from bot.storage.copy import DERIVED, ProgressBar, copy_database
-from bot.storage.database import Database, SqliteDatabase, redact
 from bot.storage.migrate import MigrationError, current_version, migrate
+from bot.storage.sqlite import SqliteDatabase
 
 log = logging.getLogger("bot")
 
-EXIT_SETTINGS, EXIT_CONTENT, EXIT_DATABASE, EXIT_DISCORD = 2, 3, 4, 5
+# Exit codes (see _guarded): one for every mistake a restart cannot mend, others for what a restart may.
+EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h); the systemd unit's RestartPreventExitStatus
+EXIT_DATABASE = 4  # the database cannot be opened or reached (migrate-db: the copy does not match)
+EXIT_DISCORD = 5  # Discord cannot be reached, or answered with an error
+# Gateway close codes that no reconnect mends: authentication, sharding, API version, intents.
+_CONFIG_CLOSE_CODES = frozenset({4004, 4010, 4011, 4012, 4013, 4014})
+
+
+class DatabaseUnavailableError(BotError):
+    """The database could not be opened or reached: maybe down for a moment, so worth a restart."""
 
 
 def _fatal(message: str, code: int) -> int:
@@ -62,10 +75,11 @@ def _load_env_files(explicit: str | None) -> None:
 async def _open_database(settings: Settings) -> Database:
     key = "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
     try:
-        db = await Database.open(settings.database_target)
+        db = await open_database(settings.database_target)
     except Exception as exc:
-        where = redact(settings.database_url) if settings.database_url else settings.database_path
-        raise MigrationError(f"cannot open the database at {where} ({_reason(exc)}): check {key}") from None
+        raise DatabaseUnavailableError(
+            f"cannot open the database at {_where(settings)} ({_reason(exc)}): check {key}"
+        ) from None
     try:
         await migrate(db)
     except BaseException:
@@ -86,16 +100,16 @@ async def run_check(settings: Settings) -> int:
         for extension in EXTENSIONS:
             await bot.unload_extension(extension)
         version = await current_version(db)
-        where = f"{db.target} ({db.dialect})"
+        where = f"{_where(settings)} ({db.dialect})"
     finally:
         await db.close()
     print(_summary(settings, catalog, where, version, commands))  # noqa: T201 - the CLI's report
     return 0
 
 
-def _passwords(*urls: str | None) -> list[str]:
-    """Passwords inside connection URLs, kept out of the log like the token."""
-    return [p for p in (urlsplit(u).password for u in urls if u) if p]
+def _where(settings: Settings) -> str:
+    """The database named for a person: the file, or the URL with every password masked."""
+    return redact_url(settings.database_url) if settings.database_url else str(settings.database_path)
 
 
 def _reason(exc: BaseException) -> str:
@@ -135,8 +149,15 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, functools.partial(_request_close, bot, sig))
-        async with bot:
-            await bot.start(token)
+        health = HealthServer(bot, db, settings.health_address) if settings.health_address else None
+        if health is not None:
+            await health.start()  # before connecting: /readyz says "not READY yet" meanwhile
+        try:
+            async with bot:
+                await bot.start(token)
+        finally:
+            if health is not None:
+                await health.stop()
     finally:
         await db.close()
         log.info("database closed; bye")
@@ -175,15 +196,32 @@ def _playground_cli(argv: list[str]) -> int:
         description="The real bot against a built-in local Discord, used from a web page. No token, no account.",
     )
     parser.add_argument("--port", type=int, default=8765, help="port for the page (default 8765; 0 picks a free one)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to serve the page on (default 127.0.0.1)")
+    parser.add_argument(
+        "--i-know-this-exposes-the-playground",
+        dest="exposed",
+        action="store_true",
+        help="allow a --host beyond this machine (anyone with the printed URL can then drive the playground)",
+    )
     parser.add_argument("--data-dir", type=Path, help="content folder to play with (default: the bundled data/)")
     parser.add_argument("--database", type=Path, help="SQLite file to keep (default: a fresh one, deleted at exit)")
     parser.add_argument("--open", action="store_true", help="open the page in your browser")
     args = parser.parse_args(argv)
     setup_logging((os.environ.get("LOG_LEVEL") or "WARNING").upper())
     options = PlaygroundOptions(
-        host=args.host, port=args.port, data_dir=args.data_dir, database=args.database, open_browser=args.open
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        database=args.database,
+        open_browser=args.open,
+        exposed=args.exposed,
     )
+    from bot.playground.run import check_host  # here, so this edit stays inside the playground's command
+
+    try:
+        check_host(options)  # anything but loopback needs the flag: any page could drive a served playground
+    except SettingsError as refused:
+        return _fatal(str(refused), 2)  # a refused argument, as argparse's own usage errors (exit 2)
     return _guarded(lambda: asyncio.run(run_playground(options)))
 
 
@@ -199,13 +237,13 @@ def _migrate_db_cli(argv: list[str]) -> int:
     parser.add_argument("--env-file", help="read settings from this file instead of .env")
     args = parser.parse_args(argv)
     _load_env_files(args.env_file)
-    setup_logging("WARNING", secrets=_passwords(args.to))
+    setup_logging("WARNING", secrets=secrets_in(args.to))
 
     def run() -> int:
         source = args.source or load_settings(os.environ).database_path
         target = load_settings({**os.environ, "DATABASE_URL": args.to}).database_url
         if not source.is_file():
-            raise MigrationError(f"there is no SQLite database at {source}: pass --from with the bot's file")
+            raise DatabaseUnavailableError(f"there is no SQLite database at {source}: pass --from with the bot's file")
         if target is None or args.batch < 1:
             raise SettingsError("--to must be a postgresql:// URL and --batch at least 1")
         return asyncio.run(_migrate_db(source, target, args.batch))
@@ -216,12 +254,14 @@ def _migrate_db_cli(argv: list[str]) -> int:
 async def _migrate_db(source_path: Path, url: str, batch: int) -> int:
     source = await SqliteDatabase.open_file(source_path)
     try:
-        target = await Database.open(url)
+        target = await open_database(url)
     except Exception as exc:
         await source.close()
-        raise MigrationError(f"cannot open {redact(url)} ({_reason(exc)}): check the URL and the server") from None
+        raise DatabaseUnavailableError(
+            f"cannot open {redact_url(url)} ({_reason(exc)}): check the URL and the server"
+        ) from None
     try:
-        print(f"copying {source_path} into {target.target}", file=sys.stderr)  # noqa: T201 - the CLI's report
+        print(f"copying {source_path} into {redact_url(url)}", file=sys.stderr)  # noqa: T201 - the CLI's report
         counts = await copy_database(source, target, batch=batch, progress=ProgressBar(sys.stderr))
     finally:
         await target.close()
@@ -242,29 +282,63 @@ async def _migrate_db(source_path: Path, url: str, batch: int) -> int:
 
 
 def _guarded(run: Callable[[], int]) -> int:
-    """Run, turning every expected failure into one line on stderr and an exit code."""
+    """Run, turning every expected failure into one line on stderr and an exit code.
+
+    The codes tell a supervisor (the systemd unit, a container runtime) whether starting again can help:
+
+    - 0: closed as asked (SIGTERM, SIGINT).
+    - 78 (``EX_CONFIG``): a mistake a restart cannot mend, so the unit does not restart
+      (``RestartPreventExitStatus=78``): a missing or malformed setting, broken content, a token
+      Discord rejects, intents or sharding Discord refuses, a database newer than this code or a
+      migration that fails, a ``HEALTH_ADDRESS`` that cannot be served.
+    - 4: the database cannot be opened or reached (it may be starting); for ``migrate-db``, also
+      a copy whose row counts differ.
+    - 5: Discord cannot be reached or answered with an error (network, outage).
+    - 1: anything unexpected (a traceback): restarted, like 4 and 5.
+    - 130: interrupted from the terminal (Ctrl-C before the bot was up).
+    """
     try:
         return run()
     except SettingsError as exc:
-        return _fatal(str(exc), EXIT_SETTINGS)
+        return _fatal(str(exc), EXIT_CONFIG)
     except ContentError as exc:
         for problem in exc.problems[1:]:
             print(f"heartstopper-bot: {problem}", file=sys.stderr)  # noqa: T201
-        return _fatal(exc.problems[0] + " (fix the file, then check with: heartstopper-bot --check)", EXIT_CONTENT)
-    except MigrationError as exc:
+        return _fatal(exc.problems[0] + " (fix the file, then check with: heartstopper-bot --check)", EXIT_CONFIG)
+    except DatabaseUnavailableError as exc:
         return _fatal(str(exc), EXIT_DATABASE)
+    except MigrationError as exc:
+        return _fatal(str(exc), EXIT_CONFIG)
     except discord.LoginFailure:
         return _fatal(
             "Discord rejected DISCORD_TOKEN: reset the token in the developer portal "
             "(Bot -> Reset Token) and put the new one in .env",
-            EXIT_DISCORD,
+            EXIT_CONFIG,
         )
     except discord.PrivilegedIntentsRequired:
         return _fatal(
             "Discord refused the connection over intents: this bot needs no privileged intents; "
             "check the application's settings",
-            EXIT_DISCORD,
+            EXIT_CONFIG,
         )
+    except discord.ConnectionClosed as exc:
+        if exc.code in _CONFIG_CLOSE_CODES:
+            return _fatal(
+                f"Discord's gateway refused this connection for good (close code {exc.code}): "
+                "check DISCORD_TOKEN, SHARD_COUNT and SHARD_IDS",
+                EXIT_CONFIG,
+            )
+        return _fatal(f"Discord's gateway closed the connection (close code {exc.code}): try again later", EXIT_DISCORD)
+    except discord.HTTPException as exc:
+        if exc.status >= 500 or exc.status == 429:
+            return _fatal(f"Discord answered {exc.status} during start-up: try again later", EXIT_DISCORD)
+        return _fatal(
+            f"Discord refused a start-up request ({exc.status}, code {exc.code}): "
+            "check DEV_GUILD_ID and that the bot was invited with the applications.commands scope",
+            EXIT_CONFIG,
+        )
+    except discord.GatewayNotFound:
+        return _fatal("Discord did not say where its gateway is: try again later", EXIT_DISCORD)
     except (aiohttp.ClientError, OSError) as exc:
         return _fatal(
             f"cannot reach Discord ({exc.__class__.__name__}): check the network and DISCORD_API_BASE",
@@ -300,8 +374,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def run() -> int:
         settings = load_settings(os.environ)
-        secrets = [settings.token or "", *_passwords(settings.database_url, settings.redis_url)]
-        setup_logging(settings.log_level, secrets=secrets)
+        setup_logging(settings.log_level, secrets=settings.secrets(), fmt=settings.log_format)
         if args.check:
             return asyncio.run(run_check(settings))
         settings.require_token()

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.domain.shards import ShardScope
+from bot.metrics import rest_trace
 from bot.ratelimit import BUDGET_RATE, LocalBudget, RedisBudget, RestBudget
 from bot.services import Services
 from bot.settings import Settings
@@ -81,6 +82,7 @@ class HeartstopperBot(commands.AutoShardedBot):
             shard_count=settings.shard_count,
             **shards,
             guild_ready_timeout=settings.guild_ready_timeout,
+            http_trace=rest_trace(settings.api_base),  # REST requests and 429s for /metrics
         )
         self.settings = settings
         self.services = services
@@ -110,6 +112,7 @@ class HeartstopperBot(commands.AutoShardedBot):
             raise RuntimeError("commands without @visibility(...): " + ", ".join(f"/{name}" for name in missing))
 
     async def setup_hook(self) -> None:
+        self.rest_budget.bind(self.application_id)  # known after login; names the shared budget's Redis key
         await self.load_features()
         self.scheduling_refused = await self._check_shard_count()
         if self.scheduling_refused:

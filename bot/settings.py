@@ -3,6 +3,11 @@
 Nothing here runs at import time. ``load_settings`` turns strings into typed, range-checked
 values and raises ``SettingsError`` naming the key and the fix, so ``__main__`` can print one
 readable line. The token never appears in a repr (``field(repr=False)``).
+
+An error about a setting that can hold a secret (the token, and every URL: connection URLs carry
+passwords, and a proxy URL can too) says what is wrong and what is expected, never the value:
+the line goes to the journal or the container log, which are often shipped off the machine.
+Plain settings (a log level, a number) are echoed, since seeing the typo helps.
 """
 
 from __future__ import annotations
@@ -11,12 +16,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from bot.errors import BotError
+from bot.log import LogFormat
+from bot.redaction import secrets_in
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOG_FORMATS = ("text", "json")
+# A server's data is kept this long after the bot leaves it, in case it is added back.
+DEFAULT_FORGET_LEFT_SERVERS_DAYS = 30
+_MAX_FORGET_DAYS = 36_500  # a hundred years: past that a date overflows, and nobody means it
 
 # Every key load_settings reads. tests/test_settings.py checks .env.example lists exactly these.
 SETTING_KEYS: tuple[str, ...] = (
@@ -33,6 +45,9 @@ SETTING_KEYS: tuple[str, ...] = (
     "GUILD_READY_TIMEOUT",
     "COUNTDOWN_GRACE_HOURS",
     "REDIS_URL",
+    "HEALTH_ADDRESS",
+    "LOG_FORMAT",
+    "FORGET_LEFT_SERVERS_DAYS",
 )
 
 
@@ -71,6 +86,7 @@ class Settings:
     database_path: Path
     data_dir: Path
     log_level: str = "INFO"
+    log_format: LogFormat = "text"
     api_base: str = DEFAULT_API_BASE
     gateway_url: str | None = None
     dev_guild_id: int | None = None
@@ -82,11 +98,19 @@ class Settings:
     database_url: str | None = field(
         default=None, repr=False
     )  # PostgreSQL instead of the SQLite file; may hold a password
+    # (host, port) for /healthz, /readyz and /metrics; None: no health server.
+    health_address: tuple[str, int] | None = None
+    forget_left_servers_days: int = DEFAULT_FORGET_LEFT_SERVERS_DAYS
 
     @property
     def database_target(self) -> Path | str:
         """What ``Database.open`` opens: the PostgreSQL URL when set, else the SQLite file."""
         return self.database_url or self.database_path
+
+    def secrets(self) -> list[str]:
+        """Everything the log must never show: the token, and every password inside a URL setting."""
+        urls = (self.database_url, self.redis_url, self.api_base, self.gateway_url)
+        return [secret for secret in (self.token, *(s for url in urls for s in secrets_in(url))) if secret]
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -128,14 +152,57 @@ def _number(env: Mapping[str, str], key: str, default: float, low: float, high: 
     return value
 
 
+def _whole_number(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    raw = _clean(env, key)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{key} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
 def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...]) -> str | None:
+    """A URL setting, checked without ever echoing it: any URL may carry a password."""
     raw = _clean(env, key)
     if raw is None:
         return None
-    if not raw.startswith(tuple(f"{s}://" for s in schemes)) or " " in raw:
-        wanted = " or ".join(f"{s}://" for s in schemes)
-        raise SettingsError(f"{key} must be a URL starting with {wanted}, got {raw!r}")
+    wanted = " or ".join(f"{s}://" for s in schemes)
+    problem = None
+    if "://" not in raw:
+        problem = "this one has no scheme://"
+    elif not raw.startswith(tuple(f"{s}://" for s in schemes)):
+        problem = "this one has another scheme"
+    elif re.search(r"\s", raw):
+        problem = "this one contains a space"
+    if problem is not None:
+        raise SettingsError(
+            f"{key} must be a URL starting with {wanted} and without spaces; {problem} "
+            "(the value is not shown: it may hold a password)"
+        )
     return raw.rstrip("/")
+
+
+def _health_address(env: Mapping[str, str]) -> tuple[str, int] | None:
+    """``host:port`` (``[::1]:9100`` for IPv6); port 0 lets the system pick one."""
+    raw = _clean(env, "HEALTH_ADDRESS")
+    if raw is None:
+        return None
+    host, sep, port = raw.rpartition(":")
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or re.search(r"\s", host) or not port.isdigit() or int(port) > 65535:
+        raise SettingsError(
+            f"HEALTH_ADDRESS must be host:port with a port from 0 to 65535, e.g. 127.0.0.1:9100, got {raw!r}"
+        )
+    return host, int(port)
+
+
+def _log_format(env: Mapping[str, str]) -> LogFormat:
+    value = (_clean(env, "LOG_FORMAT") or "text").lower()
+    if value not in _LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be text or json, got {value!r}")
+    return cast(LogFormat, value)
 
 
 def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
@@ -178,6 +245,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_path=database_path,
         data_dir=data_dir,
         log_level=level,
+        log_format=_log_format(env),
         api_base=_url(env, "DISCORD_API_BASE", ("http", "https")) or DEFAULT_API_BASE,
         gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         dev_guild_id=_snowflake(env, "DEV_GUILD_ID"),
@@ -187,6 +255,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         countdown_grace_hours=_number(env, "COUNTDOWN_GRACE_HOURS", 6.0, 0.0, 23.0),
         redis_url=_redis_url(env),
         database_url=_database_url(env),
+        health_address=_health_address(env),
+        forget_left_servers_days=_whole_number(
+            env, "FORGET_LEFT_SERVERS_DAYS", DEFAULT_FORGET_LEFT_SERVERS_DAYS, 1, _MAX_FORGET_DAYS
+        ),
     )
 
 

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,62 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for a server whose address must be known before it starts)."""
+    return _free_port()
+
+
+@contextlib.contextmanager
+def prometheus_server(folder: Path, targets: list[str], *, interval: str = "1s") -> Iterator[str]:
+    """A throwaway Prometheus on 127.0.0.1 scraping ``targets`` (``host:port``) every ``interval``;
+    yields its base URL once it answers ``/-/ready``. Its data lives in ``folder``."""
+    binary = require("prometheus", "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "prometheus.yml"
+    config.write_text(
+        "global:\n"
+        f"  scrape_interval: {interval}\n"
+        f"  scrape_timeout: {interval}\n"
+        "scrape_configs:\n"
+        "  - job_name: heartstopper\n"
+        "    static_configs:\n"
+        f"      - targets: [{', '.join(repr(t) for t in targets)}]\n",
+        encoding="utf-8",
+    )
+    port = _free_port()
+    log_path = folder / "prometheus.log"
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={folder / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"prometheus exited with {proc.returncode}: {tail}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("prometheus did not become ready within 30 s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

@@ -3,17 +3,26 @@
 User errors are answered with their own message, permission failures name the permission,
 and anything unexpected is logged with its context and answered with an apology that reveals
 nothing internal. The bot keeps running either way.
+
+The tree is also where an interaction enters the bot, so it is where each one is observed: its
+lines are logged with its server and command (``bot.log.log_context``), and it is counted and
+timed by command and outcome (``bot.metrics``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot import metrics
 from bot.errors import UserError
+from bot.log import log_context
 from bot.ui.checks import MODERATOR_PERMISSION
 from bot.ui.replies import defer_if_slow, reply
 
@@ -47,7 +56,72 @@ def message_for(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+_OUTCOME = "metrics_outcome"  # interaction.extras: set by on_error, read when the interaction is counted
+
+
+def _invoked_name(interaction: discord.Interaction[Any]) -> str | None:
+    """The command an application-command interaction names (``trivia start``), from its payload.
+
+    Read from the payload rather than the tree so it is known before the tree looks the command up.
+    """
+    data: Any = interaction.data or {}
+    parts = [str(data.get("name", "?"))]
+    options = data.get("options") or []
+    while options and options[0].get("type") in (1, 2):  # a subcommand, or a subcommand group
+        parts.append(str(options[0].get("name", "?")))
+        options = options[0].get("options") or []
+    return " ".join(parts) if data.get("name") else None
+
+
+def _outcome_of(error: app_commands.AppCommandError) -> metrics.InteractionOutcome:
+    return "refused" if message_for(error) is not None else "error"
+
+
+@contextlib.asynccontextmanager
+async def observed(interaction: discord.Interaction[Any], name: str) -> AsyncIterator[None]:
+    """For a component's callback (a button): log lines tagged with the server and ``name``, and the
+    click counted and timed like a command (``type="component"``; ``name`` is a fixed name such as
+    ``trivia answer``, never a custom id)."""
+    started = time.perf_counter()
+    outcome: metrics.InteractionOutcome = "ok"
+    with log_context(guild_id=interaction.guild_id, command=name):
+        try:
+            yield
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            metrics.interaction("component", name, outcome, time.perf_counter() - started)
+
+
 class BotTree(app_commands.CommandTree[Any]):
+    def _from_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        # discord.py runs the command in a task created here; a task copies the current context, so
+        # everything that task logs (and every task it starts) carries this server and command.
+        with log_context(guild_id=interaction.guild_id, command=_invoked_name(interaction)):
+            super()._from_interaction(interaction)
+
+    async def _call(self, interaction: discord.Interaction[Any]) -> None:
+        """Run the command (or autocomplete) as discord.py does, counted and timed by outcome."""
+        started = time.perf_counter()
+        outcome: metrics.InteractionOutcome = "ok"
+        try:
+            await super()._call(interaction)
+        except app_commands.AppCommandError as error:  # handled by on_error once this returns
+            outcome = _outcome_of(error)
+            raise
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            if outcome == "ok":
+                outcome = interaction.extras.get(_OUTCOME) or ("refused" if interaction.command_failed else "ok")
+            kind: metrics.InteractionType = (
+                "autocomplete" if interaction.type is discord.InteractionType.autocomplete else "command"
+            )
+            command = interaction.command.qualified_name if interaction.command else "unknown"
+            metrics.interaction(kind, command, outcome, time.perf_counter() - started)
+
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         """Every slash command gets a safety net against Discord's 3-second deadline, deferred
         with the visibility the command declared (see ``bot.ui.replies``)."""
@@ -56,6 +130,7 @@ class BotTree(app_commands.CommandTree[Any]):
         return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+        interaction.extras[_OUTCOME] = _outcome_of(error)
         message = message_for(error)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "?"
