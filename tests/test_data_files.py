@@ -1,20 +1,25 @@
 """Everything shipped in data/ loads, keeps its sources, and makes fair trivia.
 
 These are the checks that keep the content true as it grows: a question without a source, a
-duplicate or near-duplicate, an option that spoils a later season, a season tag lower than what the
-question names, text longer than Discord shows, or a lopsided pack fails here, naming the question.
+duplicate or near-duplicate, an option that spoils a later season (even as one name among several),
+a season tag lower than what the question names, an answer given away by its length or by another
+question's prompt, text longer than Discord shows, or a lopsided pack fails here, naming the
+question. (Whether each cited source is one to trust is tests/content/test_sources.py.)
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
-from bot.content.audit import audit_questions, balance
+from bot.content.audit import LATER_TERMS, audit_questions, balance, giveaways
 from bot.domain.models import CastGroup
 
 MIN_QUESTIONS = 250
+# Always pressing True (or False) must not win: the shipped true/false questions stay near half and half.
+TRUE_SHARE_RANGE = (0.4, 0.6)
 
 
 def questions(catalog):
@@ -82,6 +87,35 @@ def test_true_false_is_at_most_a_fifth_and_not_always_true(catalog):
     assert mix.true_false <= mix.total / 5
     answers = {q.answer for q in questions(catalog) if q.true_false}
     assert answers == {"True", "False"}
+
+
+def test_true_false_answers_are_near_half_true(catalog):
+    mix = balance(questions(catalog))
+    low, high = TRUE_SHARE_RANGE
+    assert low <= mix.true_share <= high, f"{mix.true_answers} of {mix.true_false} true/false answers are True"
+
+
+def test_no_prompt_gives_away_another_questions_answer(catalog):
+    """The daily question and the "everything" mix draw from every pack, so this holds across packs."""
+    assert giveaways(questions(catalog), catalog) == []
+
+
+def test_later_season_terms_agree_with_the_data(catalog):
+    """Each place or thing the option check knows first appears in the season it says, per the data.
+
+    The season a term first appears in is the earliest episode synopsis, cast description or film
+    synopsis that names it; a term no text names cannot be vouched for.
+    """
+    texts = [(e.season, e.synopsis or "") for e in catalog.episodes]
+    texts += [(m.detail_season, f"{m.description} {m.school_or_relation}") for m in catalog.cast]
+    texts += [(s.spoiler_season, s.synopsis or "") for s in catalog.specials]
+    wrong = {}
+    for term, season in LATER_TERMS.items():
+        pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
+        first = min((s for s, text in texts if pattern.search(text)), default=None)
+        if first != season:
+            wrong[term] = first
+    assert wrong == {}
 
 
 def test_every_season_and_the_film_is_represented(catalog):

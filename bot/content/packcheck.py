@@ -4,7 +4,9 @@ Start-up already rejects what YAML and authors get wrong (booleans from ``yes``/
 numbers from ``007``, a right answer among the wrong ones, labels over Discord's 80-character
 button limit, duplicate prompts, missing source or season). This runs the same checks on any
 file, then the fairness checks of ``bot.content.audit`` against the catalog (options that spoil
-a later season, near-duplicates), and reports each pack's balance by season and difficulty.
+a later season, near-duplicates, answers given away by their length, and prompts that give away
+another question's answer across every file checked, since the daily question mixes them all), and
+reports each pack's balance by season, difficulty and true/false answer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.audit import audit_questions, balance
+from bot.content.audit import audit_questions, balance, giveaways
 from bot.content.loader import load_pack
 from bot.domain.models import Catalog, TriviaQuestion
 
@@ -28,6 +30,7 @@ def check_packs(paths: list[Path], catalog: Catalog | None = None) -> PackReport
     """Problems across all files (``FILE:LINE: ...`` or ``FILE: id: ...``) and the balance of what passed."""
     report = PackReport()
     passed: list[TriviaQuestion] = []
+    source_of: dict[str, Path] = {}
     for path in paths:
         pack, errs = load_pack(path, str(path))
         report.problems += errs
@@ -36,7 +39,12 @@ def check_packs(paths: list[Path], catalog: Catalog | None = None) -> PackReport
         if catalog is not None:
             report.problems += [f"{path}: {p}" for p in audit_questions(pack.questions, catalog)]
         passed += pack.questions
+        source_of.update((q.id, path) for q in pack.questions)
         report.balance_lines += [f"{path}: {pack.name} ({pack.id})", *balance(pack.questions).lines()]
+    if catalog is not None:
+        for problem in giveaways(passed, catalog):
+            question_id = problem.split(":", 1)[0]
+            report.problems.append(f"{source_of.get(question_id, 'packs')}: {problem}")
     report.questions = len(passed)
     if len(paths) > 1 and passed:
         report.balance_lines += ["all packs together", *balance(passed).lines()]
