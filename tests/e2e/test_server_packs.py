@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 
 from bot.localdiscord import builders as b
+from bot.services.server_packs import ServerPackService
+from bot.storage.server_packs import ServerPackRepository
 from tests.conftest import start_bot
 
 MOD = {"permissions": b.MODERATOR_PERMS, "user_obj": b.user(6000, "mod")}
@@ -103,10 +106,69 @@ async def test_bad_packs_are_refused_with_their_lines_and_change_nothing(fake, t
         assert len(fake.downloads) == downloads  # refused on its declared size, never downloaded
 
         assert "not UTF-8" in await _upload(fake, guild, b"\xff\xfe\x00id: x")
+        huge = await _upload(fake, guild, PACK.replace("season: 2", "season: " + "1" * 5000))
+        assert "line 16: number too long: 5,000 characters" in huge
+        hex_key = await _upload(fake, guild, "id: x\n? " + ":".join(["1", *["59"] * 10_000]) + "\n: y\n")
+        assert "line 2: key too long" in hex_key
+        many = PACK + "".join(
+            f"  - {{id: q{i}, prompt: Question {i}?, answer: A, wrong: [B, C, D], season: 1,"
+            " difficulty: easy, source: seed}\n"
+            for i in range(509)
+        )
+        assert "line 4: questions: has 511 questions (expected at most 200)" in await _upload(fake, guild, many)
         taken = PACK.replace("id: our-fandom", "id: season-1")
         assert "taken by a built-in pack" in await _upload(fake, guild, taken)
 
         listed = await fake.reply_to(await fake.slash("trivia packs", guild))
         assert "this server's own" not in listed["data"]["embeds"][0]["description"]
+    finally:
+        await handle.stop()
+
+
+class HeldReads:
+    """The real repository, except that the next read of a server's packs waits, holding what it read."""
+
+    def __init__(self, repo: ServerPackRepository) -> None:
+        self._repo = repo
+        self._gate: asyncio.Event | None = None
+        self.waiting = asyncio.Event()
+        self.finished = asyncio.Event()
+
+    def hold_next_read(self) -> asyncio.Event:
+        self._gate = asyncio.Event()
+        return self._gate
+
+    def __getattr__(self, name):
+        return getattr(self._repo, name)
+
+    async def packs(self, guild_id):
+        read = await self._repo.packs(guild_id)
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            self.waiting.set()
+            await gate.wait()
+            self.finished.set()
+        return read
+
+
+async def test_a_slow_read_during_an_upload_does_not_hide_the_new_pack(fake, tmp_path, catalog, manual_clock):
+    """Review B9: a read that began before the upload and ended after it must not put the old list back."""
+    guild = fake.add_guild()
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    try:
+        repo = HeldReads(ServerPackRepository(handle.db))
+        handle.services.trivia.server_packs = ServerPackService(catalog, repo, manual_clock)
+        release = repo.hold_next_read()
+        listing = await fake.slash("trivia packs", guild)
+        await repo.waiting.wait()  # it has read the server's packs (none) and is still going
+
+        assert "Added **Our Fandom Night**" in await _upload(fake, guild, PACK)
+        release.set()
+        await repo.finished.wait()
+        await fake.reply_to(listing)
+
+        start = await fake.reply_to(await fake.slash("trivia start", guild, pack="our-fandom", questions=2))
+        assert "Our Fandom Night" in start["data"]["embeds"][0]["description"], start
+        await fake.reply_to(await fake.slash("trivia stop", guild, **MOD))
     finally:
         await handle.stop()
