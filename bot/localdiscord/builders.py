@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-import random
-import time
+import datetime as dt
 from typing import Any
 
-DISCORD_EPOCH_MS = 1420070400000
-_counter = itertools.count(1)
+from bot.localdiscord.kinds import ChannelType, MessageType
+from bot.localdiscord.snowflakes import DISCORD_EPOCH_MS, LOOSE_WORKER, Snowflakes, snowflake_at, time_of
+
+# The id helpers are re-exported here, where callers have always found ``snowflake``.
+__all__ = ["DISCORD_EPOCH_MS", "snowflake", "snowflake_at", "time_of"]
 
 # Permission bits used by the tests.
 VIEW_CHANNEL = 1 << 10
@@ -21,21 +22,16 @@ ADMINISTRATOR = 1 << 3
 MEMBER_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | (1 << 31)  # + use app commands
 MODERATOR_PERMS = MEMBER_PERMS | MANAGE_GUILD
 
-
-_last_ms = 0
-_jitter = random.Random(0)
+_wall_ids = Snowflakes(lambda: dt.datetime.now(dt.UTC), worker=LOOSE_WORKER)
 
 
 def snowflake() -> int:
-    """Unique, increasing ids that look like Discord's (timestamp in the high bits).
+    """A unique, time-ordered id on the wall clock, for ids made outside any stand-in.
 
-    Each id gets its own millisecond, a step of 1 to 3 (not a fixed one, which would put every
-    guild on the same shard), so guilds made in a burst spread over shards the way Discord's
-    ``(guild_id >> 22) % shard_count`` spreads real ones.
+    A stand-in makes its own ids on its own clock (``LocalDiscord.ids``); use those for anything
+    that lives in its world.
     """
-    global _last_ms
-    _last_ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, _last_ms + 1 + _jitter.randrange(3))
-    return (_last_ms << 22) | (next(_counter) & 0x3FFFFF)
+    return _wall_ids.next()
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -53,6 +49,11 @@ def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
         "avatar_decoration_data": None,
         "primary_guild": None,
     }
+
+
+def fan() -> dict[str, Any]:
+    """The member who acts (or posts) when a test names nobody."""
+    return user(424242, "fan")
 
 
 def member(
@@ -82,7 +83,7 @@ def text_channel(
         "id": str(channel_id),
         "guild_id": str(guild_id),
         "name": name,
-        "type": 0,
+        "type": int(ChannelType.text),
         "position": position,
         "permission_overwrites": overwrites or [],
         "nsfw": False,
@@ -161,6 +162,11 @@ def guild(
     }
 
 
+def rich(embeds: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Embeds as Discord stores them: ``type`` is "rich" unless the sender said otherwise."""
+    return [{"type": "rich", **embed} for embed in embeds or []]
+
+
 def message(
     message_id: int,
     channel_id: int,
@@ -179,10 +185,10 @@ def message(
     data: dict[str, Any] = {
         "id": str(message_id),
         "channel_id": str(channel_id),
-        "type": 20 if interaction_id else 0,
+        "type": int(MessageType.chat_input_command if interaction_id else MessageType.default),
         "content": body.get("content") or "",
         "author": author,
-        "embeds": body.get("embeds") or [],
+        "embeds": rich(body.get("embeds")),
         "components": components,
         "attachments": [],
         "mentions": [],
@@ -193,8 +199,16 @@ def message(
         "timestamp": "2026-01-01T00:00:00+00:00",
         "edited_timestamp": None,
         "flags": flags | int(body.get("flags") or 0),
-        "nonce": body.get("nonce"),
     }
+    if body.get("nonce") is not None:  # Discord echoes a nonce only when one was sent
+        data["nonce"] = body["nonce"]
     if guild_id is not None:
         data["guild_id"] = str(guild_id)
     return data
+
+
+def button_ids(message: dict[str, Any]) -> list[str]:
+    """The custom ids of a message's buttons, row by row."""
+    return [
+        c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c
+    ]

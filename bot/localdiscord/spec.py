@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.localdiscord.server import Recorded
+from bot.localdiscord.middleware import Recorded
 
 _COPY = Path("tests") / "discord-api-spec" / "openapi.json.gz"
 
@@ -74,6 +74,45 @@ def _operations() -> list[tuple[re.Pattern[str], str, _Validator]]:
             schema = {"components": spec["components"], **content["schema"]}
             found.append((pattern, method.upper(), Draft202012Validator(schema)))
     return found
+
+
+@functools.cache
+def _answers() -> list[tuple[re.Pattern[str], str, str, _Validator]]:
+    """(path pattern, method, status, validator) for every documented JSON answer."""
+    from jsonschema import Draft202012Validator
+
+    spec = _spec()
+    if spec is None:
+        return []
+    found: list[tuple[re.Pattern[str], str, str, _Validator]] = []
+    for template, item in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", template) + "$")
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            for status, response in (op.get("responses") or {}).items():
+                if not isinstance(response, dict):
+                    continue
+                content = (response.get("content") or {}).get("application/json")
+                if content and "schema" in content:
+                    schema = {"components": spec["components"], **content["schema"]}
+                    found.append((pattern, method.upper(), status, Draft202012Validator(schema)))
+    return found
+
+
+def check_response(method: str, path: str, status: int, body: Any) -> list[str]:
+    """Problems with one of the stand-in's answers against the documented response shape; empty when fine.
+
+    ``path`` is without the ``/api/v10`` prefix, as ``Recorded.path``. Undocumented answers pass.
+    """
+    problems: list[str] = []
+    for pattern, op_method, op_status, validator in _answers():
+        if op_method == method and op_status == str(status) and pattern.match(path):
+            for error in validator.iter_errors(body):
+                detail = error.context[0].message if error.context else error.message
+                problems.append(f"{method} {path} -> {status}: schema: {detail[:300]}")
+            break
+    return problems
 
 
 def _embed_size(embed: dict[str, Any]) -> int:
