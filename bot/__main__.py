@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import functools
 import logging
 import os
@@ -35,11 +36,14 @@ from bot.log import setup_logging
 from bot.playground.run import PlaygroundOptions, run_playground
 from bot.redaction import redact_url, secrets_in
 from bot.services import build_services
+from bot.services.privacy import PrivacyService, forgotten_summary
 from bot.settings import Settings, SettingsError, load_settings, project_root
 from bot.storage import open_database
+from bot.storage.backup import BackupError, UnusableBackupError, backup, restore, snapshot_before_migrating
 from bot.storage.base import Database
 from bot.storage.copy import DERIVED, ProgressBar, copy_database
 from bot.storage.migrate import MigrationError, current_version, migrate
+from bot.storage.privacy import PrivacyRepository
 from bot.storage.sqlite import SqliteDatabase
 
 log = logging.getLogger("bot")
@@ -81,7 +85,11 @@ async def _open_database(settings: Settings) -> Database:
             f"cannot open the database at {_where(settings)} ({_reason(exc)}): check {key}"
         ) from None
     try:
+        await snapshot_before_migrating(db)  # an SQLite file older than this code: <file>.pre-v<N>.bak first
         await migrate(db)
+    except BackupError as exc:
+        await db.close()
+        raise DatabaseUnavailableError(f"{exc}; nothing was migrated") from None
     except BaseException:
         await db.close()
         raise
@@ -144,6 +152,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
             random.Random(),
             countdown_grace_hours=settings.countdown_grace_hours,
             shards=ShardScope.of(settings.shard_count, settings.shard_ids),
+            nonce_window=dt.timedelta(seconds=settings.nonce_window_seconds),
         )
         bot = HeartstopperBot(settings=settings, services=services)
         loop = asyncio.get_running_loop()
@@ -164,9 +173,14 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
     return 0
 
 
+_closing: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+
 def _request_close(bot: HeartstopperBot, sig: signal.Signals) -> None:
     log.info("received %s: closing the bot, then the database", sig.name)
-    bot.loop.create_task(bot.close())
+    task = bot.loop.create_task(bot.close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def _check_pack_cli(files: list[str]) -> int:
@@ -281,6 +295,111 @@ async def _migrate_db(source_path: Path, url: str, batch: int) -> int:
     return 0
 
 
+def _backup_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="heartstopper-bot backup",
+        description="A consistent copy of the bot's database, safe while the bot runs: SQLite's online backup API "
+        "(checked with PRAGMA integrity_check before it is kept), or pg_dump in custom format for DATABASE_URL. "
+        "Restore it with: heartstopper-bot restore FILE",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="where to write the backup (replaced if it exists)")
+    parser.add_argument("--env-file", help="read settings from this file instead of .env")
+    args = parser.parse_args(argv)
+    _load_env_files(args.env_file)
+
+    def run() -> int:
+        settings = load_settings(os.environ)
+        setup_logging("WARNING", secrets=settings.secrets(), fmt=settings.log_format)
+        done = asyncio.run(backup(settings.database_target, args.file))
+        print(  # noqa: T201 - the CLI's report
+            f"backed up {_where(settings)} to {done.path}: {done.size / 1e6:.1f} MB at schema version "
+            f"{done.schema_version}, checked, in {done.seconds:.1f} s ({done.method})"
+        )
+        return 0
+
+    return _backup_guarded(run, restoring=False)
+
+
+def _restore_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="heartstopper-bot restore",
+        description="Replace the bot's database with a backup, with the bot stopped. The file is checked first "
+        "(integrity, a schema no newer than this code's); a file that fails is refused and nothing is replaced. "
+        "An older schema is fine: the bot migrates it when it starts.",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="a file made by heartstopper-bot backup")
+    parser.add_argument("--env-file", help="read settings from this file instead of .env")
+    args = parser.parse_args(argv)
+    _load_env_files(args.env_file)
+
+    def run() -> int:
+        settings = load_settings(os.environ)
+        setup_logging("WARNING", secrets=settings.secrets(), fmt=settings.log_format)
+        done = asyncio.run(restore(args.file, settings.database_target))
+        upgrade = f"; the bot migrates it to {done.latest} when it starts" if done.schema_version < done.latest else ""
+        kept = f"; the database it replaced is kept as {done.kept}" if done.kept else ""
+        print(  # noqa: T201 - the CLI's report
+            f"restored {done.source} (schema version {done.schema_version}, checked) into {done.target} "
+            f"in {done.seconds:.1f} s{upgrade}{kept}"
+        )
+        return 0
+
+    return _backup_guarded(run, restoring=True)
+
+
+def _backup_guarded(run: Callable[[], int], *, restoring: bool) -> int:
+    """``_guarded`` plus the backup's own failures: 78 for a file this code cannot restore (missing, damaged,
+    newer, not the bot's: no restart mends it), 4 for the database, a folder or a missing tool."""
+
+    def checked() -> int:
+        unchanged = "; nothing was replaced" if restoring else ""
+        try:
+            return run()
+        except UnusableBackupError as exc:
+            return _fatal(f"{exc}{unchanged}", EXIT_CONFIG)
+        except BackupError as exc:
+            return _fatal(f"{exc}{unchanged}", EXIT_DATABASE)
+
+    return _guarded(checked)
+
+
+def _forget_user_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="heartstopper-bot forget-user",
+        description="Delete what the bot stores about one Discord user in every server (a request that arrives by "
+        "mail): trivia answers, scores, daily answers and streaks. Games, events and packs they made stay, with "
+        "their id removed. Safe while the bot runs.",
+    )
+    parser.add_argument("user_id", type=int, metavar="ID", help="the member's Discord user id")
+    parser.add_argument("--env-file", help="read settings from this file instead of .env")
+    args = parser.parse_args(argv)
+    if args.user_id <= 0:
+        parser.error("ID is a Discord user id: a positive number (Developer Mode, then Copy User ID)")
+    _load_env_files(args.env_file)
+
+    def run() -> int:
+        settings = load_settings(os.environ)
+        setup_logging("WARNING", secrets=settings.secrets(), fmt=settings.log_format)
+        return asyncio.run(_forget_user(settings, args.user_id))
+
+    return _guarded(run)
+
+
+async def _forget_user(settings: Settings, user_id: int) -> int:
+    db = await _open_database(settings)
+    try:
+        done = await PrivacyService(PrivacyRepository(db), SystemClock()).forget_everywhere(user_id)
+    finally:
+        await db.close()
+    for guild_id, forgotten in done:
+        print(f"server {guild_id}: {forgotten_summary(forgotten, whose='their')}")  # noqa: T201 - the CLI's report
+    if done:
+        print(f"done: user {user_id} forgotten in {len(done)} server(s)")  # noqa: T201
+    else:
+        print(f"nothing stored about user {user_id} in {_where(settings)}: nothing to do")  # noqa: T201
+    return 0
+
+
 def _guarded(run: Callable[[], int]) -> int:
     """Run, turning every expected failure into one line on stderr and an exit code.
 
@@ -356,11 +475,15 @@ def main(argv: list[str] | None = None) -> int:
         return _playground_cli(args_list[1:])
     if args_list and args_list[0] == "migrate-db":
         return _migrate_db_cli(args_list[1:])
+    commands = {"backup": _backup_cli, "restore": _restore_cli, "forget-user": _forget_user_cli}
+    if args_list and args_list[0] in commands:
+        return commands[args_list[0]](args_list[1:])
     parser = argparse.ArgumentParser(
         prog="heartstopper-bot",
         description="A Discord bot for Heartstopper fan servers. "
         "Also: heartstopper-bot playground (try it in a browser, no token), heartstopper-bot check-pack FILE..., "
-        "heartstopper-bot migrate-db --to postgresql://... (move to PostgreSQL)",
+        "heartstopper-bot migrate-db --to postgresql://... (move to PostgreSQL), heartstopper-bot backup FILE, "
+        "heartstopper-bot restore FILE (bot stopped), heartstopper-bot forget-user ID (a member's data, everywhere)",
     )
     parser.add_argument(
         "--check",

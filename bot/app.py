@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -16,13 +17,15 @@ from bot import __version__
 from bot.domain.shards import ShardScope
 from bot.metrics import rest_trace
 from bot.ratelimit import BUDGET_RATE, LocalBudget, RedisBudget, RestBudget
+from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.ui.replies import undeclared
-from bot.ui.scheduler import BROADCAST_RATE, Scheduler
 from bot.ui.tree import BotTree
 
 log = logging.getLogger(__name__)
+
+SHARD_LEASE_RETRY = 2.0  # seconds between asks for shards another process still holds
 
 # Loaded in this order; a cog that fails to load stops start-up (no silent half-bot).
 EXTENSIONS: tuple[str, ...] = (
@@ -34,6 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.trivia",
     "cogs.server_settings",
     "cogs.release_events",
+    "cogs.privacy",
 )
 
 
@@ -95,11 +99,10 @@ class HeartstopperBot(commands.AutoShardedBot):
         self._meter_requests(self.rest_budget)
         self.scheduler = Scheduler(
             services.clock,
+            services.outbox,
             wait_until_ready=self.wait_until_ready,
             is_closed=self.is_closed,
-            # With Redis the shared budget decides; without it, this process's share.
-            rate=BROADCAST_RATE if settings.redis_url else BROADCAST_RATE * self.shard_scope.share,
-            may_run=services.hold_shards,
+            hold_shards=services.hold_shards,
         )
         self.scheduling_refused: str | None = None
 
@@ -125,6 +128,23 @@ class HeartstopperBot(commands.AutoShardedBot):
             self.shard_count, _, _ = await self.http.get_bot_gateway()
         if self._sync_commands and 0 in self.shard_scope.ids:  # one process writes the commands, not every one
             await self.sync_commands_if_changed()
+        await self._own_shards_before_connecting()
+
+    async def _own_shards_before_connecting(self) -> None:
+        """Hold this process's shards' lease before their gateway sessions connect.
+
+        During a rolling deploy the new process waits here until the old one has exited (its locks go
+        with its database session), so interactions keep reaching the process that runs the live
+        games, and the newcomer never answers "this game has ended" for a game that still runs.
+        """
+        if await self.services.hold_shards():
+            return
+        log.warning("another process still holds one of this process's shards; connecting once it has exited")
+        while True:
+            await asyncio.sleep(SHARD_LEASE_RETRY)
+            if await self.services.hold_shards():
+                break
+        log.info("this process now holds its shards; connecting")
 
     def _meter_requests(self, budget: RestBudget) -> None:
         """Every request sent with the bot token waits for the budget first (callbacks are exempt:

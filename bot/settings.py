@@ -44,6 +44,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "SHARD_IDS",
     "GUILD_READY_TIMEOUT",
     "COUNTDOWN_GRACE_HOURS",
+    "NONCE_WINDOW_SECONDS",
     "REDIS_URL",
     "HEALTH_ADDRESS",
     "LOG_FORMAT",
@@ -94,6 +95,9 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     guild_ready_timeout: float = 2.0
     countdown_grace_hours: float = 6.0
+    # How long Discord is trusted to remember a post's nonce: an earlier attempt of unknown outcome
+    # older than this is looked for in the channel before anything is sent again.
+    nonce_window_seconds: float = 120.0
     redis_url: str | None = field(default=None, repr=False)  # may hold a password
     database_url: str | None = field(
         default=None, repr=False
@@ -104,7 +108,7 @@ class Settings:
 
     @property
     def database_target(self) -> Path | str:
-        """What ``Database.open`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        """What ``open_database`` opens: the PostgreSQL URL when set, else the SQLite file."""
         return self.database_url or self.database_path
 
     def secrets(self) -> list[str]:
@@ -253,6 +257,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         shard_ids=shard_ids,
         guild_ready_timeout=_number(env, "GUILD_READY_TIMEOUT", 2.0, 0.0, 60.0),
         countdown_grace_hours=_number(env, "COUNTDOWN_GRACE_HOURS", 6.0, 0.0, 23.0),
+        nonce_window_seconds=_number(env, "NONCE_WINDOW_SECONDS", 120.0, 0.0, 600.0),
         redis_url=_redis_url(env),
         database_url=_database_url(env),
         health_address=_health_address(env),

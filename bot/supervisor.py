@@ -62,12 +62,16 @@ class Supervised:
         self._task.add_done_callback(self._on_done)
 
     def _on_done(self, task: asyncio.Task[None]) -> None:
-        if self._stopped or task.cancelled():
+        if self._stopped:
             return
-        error = task.exception()
+        # A cancel nobody asked for (``stop`` sets ``_stopped`` first) is a failure like any other:
+        # something inside cancelled the loop's own task, and the loop must come back.
+        error = None if task.cancelled() else task.exception()
         if time.monotonic() - self._started_at > self._max_delay:
             self._delay = self._first_delay
-        if error is None:
+        if task.cancelled():
+            log.error("%s was cancelled without a stop; starting it again in %.0f s", self.name, self._delay)
+        elif error is None:
             log.error("%s ended on its own; starting it again in %.0f s", self.name, self._delay)
         else:
             log.error("%s died; starting it again in %.0f s", self.name, self._delay, exc_info=error)

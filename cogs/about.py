@@ -51,10 +51,19 @@ def about_embed(bot: HeartstopperBot) -> discord.Embed:
     if bot.scheduling_refused:
         scheduler = bot.scheduling_refused
     elif bot.scheduler.waiting_for_shards:
-        scheduler = "waiting: another process still runs one of this process's shards"
+        scheduler = "waiting: another process still holds one of this process's shards"
     else:
         scheduler = f"last ran {format_dt(last_pass, 'R')}" if last_pass else "starting up"
     add_field(embed, "Scheduler", scheduler, inline=True)
+    backlog = bot.scheduler.backlog
+    if backlog:
+        add_field(
+            embed,
+            "Posts on its own (last 24 h)",
+            f"{backlog.get('done', 0)} done · {backlog.get('planned', 0)} waiting · "
+            f"{backlog.get('attempting', 0)} being retried · {backlog.get('abandoned', 0)} given up",
+            inline=False,
+        )
     return footer(embed, "Facts come from sourced data files; nothing is made up.")
 
 

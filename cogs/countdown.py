@@ -1,11 +1,8 @@
-"""/countdown, and the scheduler that posts each server's daily countdown."""
+"""/countdown, and the daily countdown post: its planner (the service) and its executor in the outbox."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -15,12 +12,12 @@ from discord.utils import format_dt
 from bot.app import HeartstopperBot
 from bot.domain.countdown import Target
 from bot.domain.models import describe_source
+from bot.domain.outbox import Abandon, Delivery, Kind, Outcome
 from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
-from bot.ui.channels import off_if_unusable
+from bot.ui.channels import channel_problem
+from bot.ui.delivery import custom_ids, embed_at, post_once
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
 from bot.ui.replies import reply, visibility
-from bot.ui.rest import within
-from bot.ui.scheduler import Job
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +39,7 @@ def countdown_embed(answer: CountdownAnswer) -> discord.Embed:
     elif answer.since is not None:
         embed = base_embed(
             f"💖 {target.name} is out",
-            f"Out since {_when(target)}: {answer.since.describe()} ago.",
+            f"Out since {_when(target)}.",
             colour=LEAF,
         )
         if answer.undated:
@@ -71,18 +68,54 @@ def post_embed(plan: PostPlan) -> discord.Embed:
             add_field(embed, "Days to go", str(plan.days), inline=True)
         if plan.undated:
             add_field(embed, "Also coming", "\n".join(f"**{t.name}**: no date yet" for t in plan.undated))
-    late = " (late: I was offline at the scheduled time)" if plan.late else ""
-    return footer(embed, f"Daily countdown{late} · /countdown for details")
+    # The scheduled time as the embed's timestamp: members see when it was due, and the bot can
+    # recognise its own post for this day in the channel's history (never posting it twice).
+    embed.timestamp = plan.due_at
+    return footer(embed, f"Daily countdown{late_note(plan.late, plan.offline)} · /countdown for details")
 
 
-@dataclass(frozen=True, slots=True)
-class CountdownPost:
-    guild_id: int
-    plan: PostPlan
-    send: Callable[[PostPlan], Awaitable[bool]]
+def late_note(late: bool, offline: bool) -> str:
+    """Say "offline" only when the bot really was not running at the scheduled time."""
+    if offline:
+        return " (late: I was offline at the scheduled time)"
+    return " (late)" if late else ""
 
-    async def run(self) -> bool:
-        return await self.send(self.plan)
+
+class CountdownPoster:
+    """The outbox's executor for countdown posts: render the planned post and send it once."""
+
+    kind = Kind.COUNTDOWN
+
+    def __init__(self, bot: HeartstopperBot, service: CountdownService) -> None:
+        self.bot = bot
+        self.service = service
+        self.patience = service.grace
+
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        plan = self.service.post_plan(delivery)
+        problem = channel_problem(self.bot, plan.guild_id, plan.channel_id)
+        if problem is not None:  # the cache already knows: turn the schedule off without spending a request
+            await self.service.turn_off(plan.guild_id, problem)
+            return Abandon(problem)
+
+        def is_ours(message: discord.Message) -> bool:
+            return embed_at(message, plan.due_at) and not any(c.startswith("daily:") for c in custom_ids(message))
+
+        async def refused(reason: str) -> None:
+            await self.service.turn_off(plan.guild_id, reason)
+
+        return await post_once(
+            self.bot,
+            delivery,
+            channel_id=plan.channel_id,
+            nonce=plan.nonce,
+            message=lambda: {"embed": post_embed(plan)},
+            is_ours=is_ours,
+            nonce_window=self.bot.services.outbox.nonce_window,
+            complete=lambda _message_id: self.service.completion(plan),
+            refused=refused,
+            what="countdown post",
+        )
 
 
 class CountdownCog(commands.Cog):
@@ -91,12 +124,15 @@ class CountdownCog(commands.Cog):
     def __init__(self, bot: HeartstopperBot, service: CountdownService) -> None:
         self.bot = bot
         self.service = service
+        self.poster = CountdownPoster(bot, service)
 
     async def cog_load(self) -> None:
-        self.bot.scheduler.add(self)
+        self.bot.scheduler.outbox.register(self.poster)
+        self.bot.scheduler.add(self.service)
 
     async def cog_unload(self) -> None:
-        self.bot.scheduler.remove(self.name)
+        self.bot.scheduler.remove(self.service.name)
+        self.bot.scheduler.outbox.unregister(Kind.COUNTDOWN)
 
     # --- the command -----------------------------------------------------------------------
     @visibility("public")
@@ -113,38 +149,6 @@ class CountdownCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         matches = await self.service.release_suggestions(interaction.guild_id, current)
         return [app_commands.Choice(name=m.label[:100], value=m.label[:100]) for m in matches]
-
-    # --- the daily post, as a source for the bot's one scheduler ---------------------------
-    async def due(self) -> AsyncIterator[Job]:
-        async for plan in self.service.due_plans():
-            yield CountdownPost(plan.guild_id, plan, self._send)
-
-    async def next_due_at(self) -> dt.datetime | None:
-        return await self.service.next_due_at()
-
-    async def _send(self, plan: PostPlan) -> bool:
-        if await off_if_unusable(self.bot, plan.guild_id, plan.channel_id, self.service.turn_off, "countdown"):
-            return True
-        channel = self.bot.get_partial_messageable(plan.channel_id, guild_id=plan.guild_id)
-        try:
-            message = await within(
-                channel.send(embed=post_embed(plan), nonce=plan.nonce, allowed_mentions=discord.AllowedMentions.none())
-            )
-        except discord.NotFound:
-            await self.service.turn_off(plan.guild_id, "the countdown channel no longer exists (Discord said 404)")
-            return True
-        except discord.Forbidden:
-            await self.service.turn_off(
-                plan.guild_id,
-                f"Discord refused my post in <#{plan.channel_id}> (403): "
-                "check that I can view, send and embed links there",
-            )
-            return True
-        except (TimeoutError, discord.HTTPException, OSError) as exc:
-            log.warning("countdown post for guild %s failed, will retry: %s", plan.guild_id, exc)
-            return False
-        await self.service.record_sent(plan, message.id)
-        return True
 
 
 async def setup(bot: HeartstopperBot) -> None:

@@ -1,14 +1,19 @@
 """Releases and server events in each server's event list (Discord Guild Scheduled Events).
 
-Syncs a server when it turns the feature on or off, when a moderator adds or removes an event,
-and once at start-up for every server that has it on. A missing Create Events permission (which
-Discord has required since February 2026) or a refusal from Discord is remembered and shown in
+What each server's list should show, and when to look again, is the service's planner
+(``ReleaseEventService``: on a change, and once at start-up, for this process's shards only);
+this cog is the outbox's executor for the planned changes. It makes, moves or removes one event
+at a time, only ever the bot's own, and never makes one twice: before a create it lists the
+server's events and adopts the bot's own with the same name and start (an earlier attempt may have
+reached Discord: a timeout after Discord stored it, a crash before the id was saved), removing
+extra copies. A missing Create Events
+permission (which Discord has required since February 2026) is remembered and shown in
 ``/settings show``; nothing is retried until a moderator turns the feature on again.
 """
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
@@ -16,7 +21,9 @@ import discord
 from discord.ext import commands
 
 from bot.app import HeartstopperBot
+from bot.domain.outbox import Abandon, Delivery, Done, Kind, Outcome
 from bot.services.release_events import LOCATION, ReleaseEventService, WantedEvent
+from bot.ui.delivery import failed
 from bot.ui.rest import within
 
 log = logging.getLogger(__name__)
@@ -24,6 +31,10 @@ log = logging.getLogger(__name__)
 MISSING_PERMISSION = (
     "I am missing the Create Events permission, which Discord requires for scheduled events: "
     "give it to me, then run /settings release-events state:on"
+)
+REFUSED = (
+    "Discord refused to make an event here (403): check that my Create Events permission is not denied, "
+    "then run /settings release-events state:on"
 )
 
 
@@ -39,67 +50,105 @@ def _payload(event: WantedEvent) -> dict[str, Any]:
     }
 
 
+class ScheduledEventMaker:
+    """The outbox's executor for scheduled-event rows."""
+
+    kind = Kind.SCHEDULED_EVENT
+    patience = dt.timedelta(days=7)
+
+    def __init__(self, bot: HeartstopperBot, service: ReleaseEventService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        guild_id = delivery.guild_id
+        wanted = self.service.wanted_of(delivery)
+        made = await self.service.made_for(guild_id, delivery.key)
+        try:
+            if wanted is None:  # ours must go
+                if made is None:
+                    return Done("skipped")
+                try:
+                    await within(self.bot.http.delete_scheduled_event(guild_id, made.discord_event_id))
+                except discord.NotFound:
+                    pass  # a moderator deleted it already
+                return Done("sent", made.discord_event_id, self.service.forgotten(guild_id, delivery.key))
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None and guild.me is not None and not guild.me.guild_permissions.create_events:
+                return await self._stopped(guild_id, MISSING_PERMISSION)
+            if made is not None:
+                try:
+                    await within(
+                        self.bot.http.edit_scheduled_event(guild_id, made.discord_event_id, **_payload(wanted))
+                    )
+                    return Done(
+                        "sent", made.discord_event_id, self.service.remembered(guild_id, wanted, made.discord_event_id)
+                    )
+                except discord.NotFound:
+                    pass  # deleted by hand: make it again
+            # Before every create, look: an earlier attempt (a timeout after Discord stored it, a crash before
+            # the id was saved, a 5xx that discord.py retried) may have made it already. Creates are rare,
+            # so one list per create is cheap insurance against a second event for one release.
+            adopted = await self._adopt(guild_id, wanted)
+            if adopted is not None:
+                return Done("adopted", adopted, self.service.remembered(guild_id, wanted, adopted))
+            created = await within(self.bot.http.create_guild_scheduled_event(guild_id, **_payload(wanted)))
+            event_id = int(created["id"])
+            return Done("sent", event_id, self.service.remembered(guild_id, wanted, event_id))
+        except discord.Forbidden:
+            return await self._stopped(guild_id, REFUSED)
+        except discord.NotFound:
+            return Abandon("Discord no longer knows this server (404)")
+        except (TimeoutError, discord.HTTPException, OSError) as exc:
+            return failed(exc, "updating the server's events") or Abandon(f"Discord refused the event: {exc}")
+
+    async def _stopped(self, guild_id: int, problem: str) -> Outcome:
+        """Remembered and shown in /settings show; nothing is retried until a moderator turns it on again."""
+        await self.service.report_problem(guild_id, problem)
+        return Abandon(problem)
+
+    async def _adopt(self, guild_id: int, wanted: WantedEvent) -> int | None:
+        """The bot's own event for ``wanted`` if Discord has it already; extra copies are removed."""
+        me = self.bot.user.id if self.bot.user else None
+        events = await within(self.bot.http.get_scheduled_events(guild_id, False))
+        ours = [
+            int(str(e["id"]))
+            for e in events
+            if e.get("creator_id") is not None
+            and int(str(e["creator_id"])) == me
+            and e.get("name") == wanted.name
+            and dt.datetime.fromisoformat(str(e["scheduled_start_time"])) == wanted.start
+        ]
+        if not ours:
+            return None
+        keep, *extra = sorted(ours)
+        for event_id in extra:
+            try:
+                await within(self.bot.http.delete_scheduled_event(guild_id, event_id))
+            except discord.NotFound:
+                pass
+            log.info("removed a duplicate scheduled event %s in guild %s", event_id, guild_id)
+        return keep
+
+
 class ReleaseEventsCog(commands.Cog):
     def __init__(self, bot: HeartstopperBot, service: ReleaseEventService) -> None:
         self.bot = bot
         self.service = service
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._startup: asyncio.Task[None] | None = None
+        self.maker = ScheduledEventMaker(bot, service)
 
     async def cog_load(self) -> None:
-        self._startup = asyncio.create_task(self._sync_all(), name="release-events-startup")
+        self.service.wake = self.bot.scheduler.wake
+        self.bot.scheduler.outbox.register(self.maker)
+        self.bot.scheduler.add(self.service)
 
     async def cog_unload(self) -> None:
-        if self._startup is not None:
-            self._startup.cancel()
-
-    async def _sync_all(self) -> None:
-        await self.bot.wait_until_ready()
-        for guild_id in await self.service.guilds_to_sync():
-            await self.sync(guild_id)
+        self.bot.scheduler.remove(self.service.name)
+        self.bot.scheduler.outbox.unregister(Kind.SCHEDULED_EVENT)
 
     @commands.Cog.listener("on_release_events_changed")
     async def changed(self, guild_id: int) -> None:
-        await self.sync(guild_id)
-
-    async def sync(self, guild_id: int) -> None:
-        """Make Discord show exactly this server's upcoming dated releases and events; never raises."""
-        lock = self._locks.setdefault(guild_id, asyncio.Lock())
-        async with lock:  # two changes at once never create the same event twice
-            try:
-                await self._sync(guild_id)
-            except Exception:
-                log.exception("syncing scheduled events for guild %s failed", guild_id)
-
-    async def _sync(self, guild_id: int) -> None:
-        plan = await self.service.plan(guild_id)
-        if plan.empty:
-            return
-        guild = self.bot.get_guild(guild_id)
-        if guild is not None and guild.me is not None and not guild.me.guild_permissions.create_events:
-            await self.service.report_problem(guild_id, MISSING_PERMISSION)
-            return
-        http = self.bot.http
-        try:
-            for made in plan.delete:
-                try:
-                    await within(http.delete_scheduled_event(guild_id, made.discord_event_id))
-                except discord.NotFound:
-                    pass  # a moderator deleted it already
-                await self.service.forget(guild_id, made.target_key)
-            for made, wanted in plan.update:
-                try:
-                    await within(http.edit_scheduled_event(guild_id, made.discord_event_id, **_payload(wanted)))
-                    await self.service.remember(guild_id, wanted, made.discord_event_id)
-                except discord.NotFound:  # deleted by hand: make it again
-                    plan.create.append(wanted)
-            for wanted in plan.create:
-                created = await within(http.create_guild_scheduled_event(guild_id, **_payload(wanted)))
-                await self.service.remember(guild_id, wanted, int(created["id"]))
-        except discord.Forbidden:
-            await self.service.report_problem(guild_id, MISSING_PERMISSION)
-        except (TimeoutError, discord.HTTPException) as exc:
-            log.warning("scheduled events for guild %s not synced, will retry on the next change: %s", guild_id, exc)
+        await self.service.changed(guild_id)
 
 
 async def setup(bot: HeartstopperBot) -> None:

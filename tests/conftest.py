@@ -162,6 +162,7 @@ async def start_bot(
         random.Random(seed),
         countdown_grace_hours=settings.countdown_grace_hours,
         shards=ShardScope.of(settings.shard_count, settings.shard_ids),
+        nonce_window=dt.timedelta(seconds=settings.nonce_window_seconds),
     )
     bot = HeartstopperBot(settings=settings, services=services)
     fake.ready_sent.clear()
@@ -184,6 +185,17 @@ async def daily_countdown(services: Services, guild_id: int, channel_id: int) ->
     (with nothing dated to count down to, the bot posts only weekly)."""
     await services.countdown.set_channel(guild_id, channel_id)
     await services.countdown.add_event(guild_id, 1, name="Watch party", date="2027-06-01", time=None, timezone=None)
+
+
+async def delivered(db: Database, kind: str, guild_id: int) -> int:
+    """How many outbox rows of ``kind`` for a server reached Discord (sent, or found there and adopted)."""
+    return int(
+        await db.fetch_value(
+            "SELECT COUNT(*) FROM outbox WHERE kind = ? AND guild_id = ? AND state = 'done' "
+            "AND outcome IN ('sent', 'adopted')",
+            (kind, guild_id),
+        )
+    )
 
 
 async def settle() -> None:

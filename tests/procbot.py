@@ -37,14 +37,18 @@ async def spawn(
     *,
     module: str = "tests.procbot",
     shards: tuple[int, ...] | None = None,
+    wait_ready: bool = True,
     **env: str,
 ) -> asyncio.subprocess.Process:
     """Start ``python -m module`` against the stand-in; return once every shard has had READY.
 
     With ``shards``, one process of several (``SHARD_IDS`` in ``env``): return once each of those
-    shards has a new session, leaving the other processes' sessions alone.
+    shards has a new session, leaving the other processes' sessions alone. With ``wait_ready=False``,
+    return as soon as it runs (a rolling deploy's new process, waiting for the old one's shards).
     """
-    if shards is None:
+    if not wait_ready:
+        before = {}
+    elif shards is None:
         fake.ready_sent.clear()
         fake.sessions.clear()
         before = {}
@@ -65,6 +69,8 @@ async def spawn(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=None if os.environ.get("PROCBOT_STDERR") else asyncio.subprocess.DEVNULL,
     )
+    if not wait_ready:
+        return proc
     waiter = asyncio.ensure_future(fake.wait_until(ready, 600, "READY"))
     dead = asyncio.ensure_future(proc.wait())
     await asyncio.wait({waiter, dead}, return_when=asyncio.FIRST_COMPLETED)
@@ -77,7 +83,7 @@ async def spawn(
 
 def main() -> int:
     settings = load_settings(os.environ)
-    setup_logging(settings.log_level, secrets=[settings.token or ""])
+    setup_logging(settings.log_level, secrets=settings.secrets(), fmt=settings.log_format)
     start = dt.datetime.fromisoformat(os.environ.get("PROCBOT_CLOCK_START") or dt.datetime.now(dt.UTC).isoformat())
     speed = float(os.environ.get("PROCBOT_CLOCK_SPEED") or 1)
     if os.environ.get("PROCBOT_CLOCK_AT"):  # the Unix time at which the clock reads START: one time for all processes

@@ -41,3 +41,25 @@ async def test_a_stopped_loop_is_not_restarted():
     supervised.stop()
     await asyncio.sleep(0.1)
     assert runs == 1
+
+
+async def test_a_cancel_nobody_asked_for_restarts_the_loop():
+    """Something inside cancels the loop's own task (not a stop): that is a failure, and the loop comes back."""
+    runs: list[int] = []
+    again = asyncio.Event()
+
+    async def cancels_itself() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            current = asyncio.current_task()
+            assert current is not None
+            current.cancel()
+            await asyncio.sleep(1)
+        again.set()
+        await asyncio.Event().wait()
+
+    supervised = Supervised("self-cancelling", cancels_itself, first_delay=0.01)
+    supervised.start()
+    await asyncio.wait_for(again.wait(), 2)
+    assert len(runs) == 2 and supervised.restarts == 1
+    supervised.stop()

@@ -160,6 +160,7 @@ class GameRecord:
     current_message_id: int | None
     current_number: int
     status: str
+    started_at: dt.datetime | None = None
 
     @property
     def message_shows_open_question(self) -> bool:

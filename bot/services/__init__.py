@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import random
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -20,14 +18,19 @@ from bot.services.countdown import CountdownService
 from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.lookups import LookupService
+from bot.services.outbox import NONCE_WINDOW, OutboxService, ProcessId
+from bot.services.privacy import PrivacyService
 from bot.services.release_events import ReleaseEventService
 from bot.services.server_packs import ServerPackService
+from bot.services.settings_report import SettingsReportService
 from bot.services.trivia import TriviaService
 from bot.storage.base import Database
-from bot.storage.countdown import CountdownPostRepository, EventRepository
+from bot.storage.countdown import CountdownScheduleRepository, EventRepository
 from bot.storage.daily import DailyRepository
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.meta import MetaRepository
+from bot.storage.outbox import OutboxRepository
+from bot.storage.privacy import PrivacyRepository
 from bot.storage.release_events import ReleaseEventRepository
 from bot.storage.server_packs import ServerPackRepository
 from bot.storage.trivia import TriviaRepository
@@ -44,8 +47,12 @@ class Services:
     trivia: TriviaService
     daily: DailyQuestionService
     release_events: ReleaseEventService
-    # Whether this process may run its scheduler now (PostgreSQL: it holds each of its shards' locks).
+    outbox: OutboxService
+    report: SettingsReportService
+    privacy: PrivacyService  # members' data (export, forget) and servers the bot left
+    # Whether this process may act for its shards now (PostgreSQL: it holds each of its shards' locks).
     hold_shards: Callable[[], Awaitable[bool]]
+    ping: Callable[[], Awaitable[None]]  # one round trip to the database (readiness)
 
 
 def build_services(
@@ -56,18 +63,20 @@ def build_services(
     *,
     countdown_grace_hours: float = 6.0,
     shards: ShardScope | None = None,
-    holder: str | None = None,
+    me: ProcessId | None = None,
+    nonce_window: dt.timedelta = NONCE_WINDOW,
 ) -> Services:
-    """Everything the cogs use; ``shards`` limits scheduling and recovery to this process's servers,
-    ``holder`` names this process in the post claims it makes (default: host/pid)."""
+    """Everything the cogs use; ``shards`` limits planning, recovery and the outbox to this process's
+    servers, ``me`` names this process in the leases it takes (default: host, pid and a start token)."""
     shards = shards or ShardScope()
-    holder = holder or f"{socket.gethostname()}/{os.getpid()}"
+    me = me or ProcessId.current()
     config = GuildConfigRepository(db, shards)
     lookups = LookupService(catalog, config, clock)
     trivia = TriviaRepository(db, shards)
     grace = dt.timedelta(hours=countdown_grace_hours)
+    outbox = OutboxService(OutboxRepository(db, shards), clock, me, nonce_window=nonce_window)
     countdown = CountdownService(
-        catalog, config, EventRepository(db), CountdownPostRepository(db, holder), clock, grace=grace
+        catalog, config, EventRepository(db), CountdownScheduleRepository(db), outbox, clock, grace=grace
     )
     return Services(
         catalog=catalog,
@@ -77,11 +86,23 @@ def build_services(
         settings=GuildSettingsService(catalog, config, clock),
         countdown=countdown,
         trivia=TriviaService(
-            catalog, trivia, config, lookups, clock, rng, ServerPackService(catalog, ServerPackRepository(db), clock)
+            catalog,
+            trivia,
+            config,
+            lookups,
+            clock,
+            rng,
+            ServerPackService(catalog, ServerPackRepository(db), clock),
+            outbox,
+            me,
         ),
         daily=DailyQuestionService(
-            catalog, DailyRepository(db, shards), trivia, config, lookups, clock, rng, grace=grace
+            catalog, DailyRepository(db, shards), trivia, config, lookups, clock, rng, outbox, grace=grace
         ),
-        release_events=ReleaseEventService(countdown, ReleaseEventRepository(db), config, clock),
+        release_events=ReleaseEventService(countdown, ReleaseEventRepository(db, shards), config, clock, outbox),
+        outbox=outbox,
+        report=SettingsReportService(config, lookups, countdown, DailyRepository(db, shards), outbox, clock),
+        privacy=PrivacyService(PrivacyRepository(db, shards), clock),
         hold_shards=functools.partial(db.hold_shards, shards.ids),
+        ping=db.ping,
     )

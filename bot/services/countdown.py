@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -16,16 +18,16 @@ from bot.domain.countdown import Milestone, ServerEvent, Target, TimeLeft
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import Catalog
+from bot.domain.outbox import Completion, Delivery, Kind, Planned
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound, UserError
-from bot.services.due import each_plan
-from bot.storage.countdown import (
-    AddResult,
-    CountdownPostRepository,
-    EventRepository,
-    PostState,
-)
+from bot.services.due import each_due
+from bot.services.outbox import OutboxService
+from bot.storage.base import Queryable
+from bot.storage.countdown import AddResult, CountdownScheduleRepository, EventRepository
 from bot.storage.guild_config import GuildConfigRepository
+
+log = logging.getLogger(__name__)
 
 MAX_EVENTS = 25
 MAX_EVENT_NAME = 100
@@ -46,19 +48,20 @@ class CountdownAnswer:
 
 @dataclass(frozen=True, slots=True)
 class PostPlan:
-    """One scheduled post the scheduler should send now."""
+    """One day's countdown post, as its outbox row describes it."""
 
     guild_id: int
     channel_id: int
     local_date: dt.date
+    due_at: dt.datetime  # also the post's embed timestamp: how the bot recognises its own post later
     nonce: str
     late: bool
+    offline: bool  # late because the bot was not running at the time (not merely behind)
     headline: str
     target: Target | None
     days: int | None
     milestone: Milestone | None
     undated: tuple[Target, ...]
-    next_post_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,8 @@ class CountdownService:
         catalog: Catalog,
         config: GuildConfigRepository,
         events: EventRepository,
-        posts: CountdownPostRepository,
+        schedule_repo: CountdownScheduleRepository,
+        outbox: OutboxService,
         clock: Clock,
         *,
         grace: dt.timedelta,
@@ -93,8 +97,10 @@ class CountdownService:
         self._releases = tuple(cd.release_target(r) for r in catalog.releases)
         self._config = config
         self._events = events
-        self._posts = posts
+        self._schedule = schedule_repo
+        self._outbox = outbox
         self._clock = clock
+        self._started_at = clock.now()  # a post due before this was missed because the bot was not running
         self.grace = grace
 
     # --- targets ------------------------------------------------------------------------------
@@ -227,70 +233,143 @@ class CountdownService:
     async def turn_off(self, guild_id: int, reason: str | None = None) -> None:
         await self._config.disable_countdown(guild_id, reason, self._clock.now())
 
-    # --- the scheduler's side -----------------------------------------------------------------
+    # --- the scheduler's side: planning the daily post ----------------------------------------
+    name = "countdown"
+
     async def next_due_at(self) -> dt.datetime | None:
         return await self._config.next_due_at()
 
-    async def due_plans(self) -> AsyncIterator[PostPlan]:
-        """Everything due now, decided one server at a time: posts to send are yielded as soon as
-        they are claimed, so sending starts while the rest are still being planned; late-beyond-grace
-        and quiet days are skipped here."""
-        async for plan in each_plan(self._config.due_countdowns, self._plan, self._clock.now()):
-            yield plan
+    async def plan(self) -> None:
+        """Everything due now, decided one server at a time and written to the outbox as soon as it is
+        decided, so sending starts while the rest are still being planned; late-beyond-grace and quiet
+        days are recorded as skipped. A server whose schedule cannot be worked out is turned off with
+        the reason, and the pass goes on."""
+        now = self._clock.now()
+        async for due in each_due(self._config.due_countdowns, now):
+            try:
+                await self._plan_one(due, now)
+            except Exception as exc:
+                await self._poisoned(due, exc)
 
-    async def _plan(self, config: DueSchedule, now: dt.datetime) -> PostPlan | None:
-        step = schedule.step(config.due_at, config.time, config.timezone, now, self.grace)
+    async def _plan_one(self, due: DueSchedule, now: dt.datetime) -> None:
+        step = schedule.step(due.due_at, due.time, due.timezone, now, self.grace)
         day, next_at = step.local_date, step.next_at
+        base = {"channel_id": due.channel_id, "local_date": day.isoformat(), "due_at": due.due_at.isoformat()}
+        key = day.isoformat()
         if step.action is schedule.Action.SKIP:
-            await self._posts.skip(config.guild_id, day, next_post_at=next_at, now=now)
-            return None
-        targets = await self.targets(config.guild_id)
+            planned = Planned(Kind.COUNTDOWN, due.guild_id, key, base, due.due_at, due.channel_id)
+            await self._schedule.skip(
+                planned,
+                "missed: I was offline past the grace window",
+                next_post_at=next_at,
+                time=due.time,
+                zone=due.timezone,
+                now=now,
+            )
+            return
+        targets = await self.targets(due.guild_id)
         ahead = cd.upcoming(targets, now)
         undated = tuple(cd.undated(targets))
-        if not ahead and not schedule.no_date_post_due(config.last_nodate_post, day):
-            await self._posts.skip(config.guild_id, day, next_post_at=next_at, now=now)
-            return None
-        state = await self._posts.claim(config.guild_id, day, post_nonce(config.guild_id, day), now)
-        if state in (PostState.SENT, PostState.SKIPPED):
-            await self._posts.advance(config.guild_id, next_at)
-            return None
-        if state is PostState.CLAIMED:  # in another live process's hands; look again next pass
-            return None
+        if not ahead and not schedule.no_date_post_due(due.last_nodate_post, day):
+            weekly = (due.last_nodate_post or day) + dt.timedelta(days=schedule.NO_DATE_POST_INTERVAL_DAYS)
+            reason = f'nothing dated to count down to: the weekly "no date yet" post comes next on {weekly.isoformat()}'
+            planned = Planned(Kind.COUNTDOWN, due.guild_id, key, base, due.due_at, due.channel_id)
+            await self._schedule.skip(planned, reason, next_post_at=next_at, time=due.time, zone=due.timezone, now=now)
+            return
         target = ahead[0] if ahead else None
-        days = cd.days_until(target.instant, now, config.timezone) if target and target.instant else None
+        days = cd.days_until(target.instant, now, due.timezone) if target and target.instant else None
         milestone = cd.milestone_for(days) if days is not None else None
+        payload = {
+            **base,
+            "late": step.late,
+            "offline": step.late and due.due_at < self._started_at,
+            "nonce": post_nonce(due.guild_id, day),
+            "target": None if target is None else _target_data(target),
+            "days": days,
+            "milestone": None if milestone is None else milestone.value,
+            "undated": [_target_data(t) for t in undated],
+        }
+        planned = Planned(Kind.COUNTDOWN, due.guild_id, key, payload, due.due_at, due.channel_id)
+        if await self._schedule.plan(planned, next_post_at=next_at, time=due.time, zone=due.timezone, now=now):
+            self._outbox.wake()
+
+    async def _poisoned(self, due: DueSchedule, exc: Exception) -> None:
+        """One server's schedule cannot be worked out (a zone a tzdata update removed, a row edited by
+        hand): turn it off with the reason moderators will see, and let the others post."""
+        log.exception("countdown schedule of guild %s cannot be planned; turning it off", due.guild_id)
+        reason = (
+            f"I could not work out the next post from the stored time {due.time!r} and zone {due.timezone!r} "
+            f"({exc.__class__.__name__}): set them again with /settings countdown-time"
+        )
+        try:
+            await self.turn_off(due.guild_id, reason)
+        except Exception:
+            log.exception("could not turn off the countdown of guild %s", due.guild_id)
+
+    # --- the outbox's side: what a planned post says -------------------------------------------
+    @staticmethod
+    def post_plan(delivery: Delivery) -> PostPlan:
+        """The post a planned row describes (everything it needs is in its payload)."""
+        data = delivery.payload
+        target = _target_of(data["target"]) if data.get("target") else None
+        days = data.get("days")
+        milestone = Milestone(data["milestone"]) if data.get("milestone") is not None else None
         headline = (
             cd.milestone_headline(milestone, target.name, days)
-            if target and days is not None
+            if target is not None and days is not None
             else "No date yet, but the story isn't over."
         )
         return PostPlan(
-            guild_id=config.guild_id,
-            channel_id=config.channel_id,
-            local_date=day,
-            nonce=post_nonce(config.guild_id, day),
-            late=step.late,
+            guild_id=delivery.guild_id,
+            channel_id=int(data["channel_id"]),
+            local_date=dt.date.fromisoformat(data["local_date"]),
+            due_at=delivery.due_at,
+            nonce=str(data["nonce"]),
+            late=bool(data.get("late")),
+            offline=bool(data.get("offline")),
             headline=headline,
             target=target,
             days=days,
             milestone=milestone,
-            undated=undated,
-            next_post_at=next_at,
+            undated=tuple(_target_of(t) for t in data.get("undated", [])),
         )
 
-    async def record_sent(self, plan: PostPlan, message_id: int) -> None:
-        await self._posts.mark_sent(
-            plan.guild_id,
-            plan.local_date,
-            message_id=message_id,
-            late=plan.late,
-            next_post_at=plan.next_post_at,
-            no_date_post=plan.target is None,
-            now=self._clock.now(),
-        )
+    @staticmethod
+    def completion(plan: PostPlan) -> Completion | None:
+        """What else changes, in the outbox's own transaction, once the post is at Discord."""
+        if plan.target is not None:
+            return None
+        guild_id, day = plan.guild_id, plan.local_date
 
-    async def sent_count(self, guild_id: int) -> int:
-        return await self._posts.sent_count(guild_id)
+        async def no_date_posted(tx: Queryable) -> None:
+            await CountdownScheduleRepository.no_date_posted(tx, guild_id, day)
+
+        return no_date_posted
+
+
+def _target_data(target: Target) -> dict[str, object]:
+    return {
+        "key": target.key,
+        "name": target.name,
+        "instant": None if target.instant is None else target.instant.isoformat(),
+        "has_time": target.has_time,
+        "timezone": target.timezone,
+        "note": target.note,
+        "is_event": target.is_event,
+    }
+
+
+def _target_of(data: Mapping[str, Any]) -> Target:
+    instant = data.get("instant")
+    return Target(
+        key=str(data["key"]),
+        name=str(data["name"]),
+        instant=dt.datetime.fromisoformat(instant) if instant else None,
+        has_time=bool(data.get("has_time")),
+        timezone=str(data.get("timezone") or "UTC"),
+        note=str(data.get("note") or ""),
+        is_event=bool(data.get("is_event")),
+    )
 
 
 def _schedule(channel_id: int | None, time: str, zone: str, now: dt.datetime) -> dict[str, object]:

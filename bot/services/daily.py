@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import random
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -23,12 +23,17 @@ from bot.domain import trivia as trivia_rules
 from bot.domain.daily import DailyQuestion, DailyReveal
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.models import Catalog, TriviaQuestion
+from bot.domain.outbox import Completion, Delivery, Kind, Planned
 from bot.errors import UserError
-from bot.services.due import each_plan
+from bot.services.due import each_due
 from bot.services.lookups import LookupService
+from bot.services.outbox import OutboxService
+from bot.storage.base import Queryable
 from bot.storage.daily import DailyRepository
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.trivia import TriviaRepository
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIME = "18:00"
 
@@ -39,19 +44,15 @@ class DailyClosed(UserError):
 
 
 @dataclass(frozen=True, slots=True)
-class DailyPlan:
-    """One post for the scheduler: reveal yesterday's question (if open), then ask today's."""
+class DailyPost:
+    """One day's question post, as its outbox row and the day's row describe it."""
 
-    guild_id: int
-    channel_id: int
-    local_date: dt.date
-    nonce: str
-    late: bool
     asked: DailyQuestion
     question: TriviaQuestion
-    reveal: DailyReveal | None
-    revealed_question: TriviaQuestion | None
-    next_post_at: dt.datetime
+    due_at: dt.datetime
+    nonce: str
+    late: bool
+    offline: bool  # late because the bot was not running at the time (not merely behind)
     closes_at: dt.datetime | None  # None: open until the next question
 
 
@@ -95,9 +96,12 @@ class DailyQuestionService:
         lookups: LookupService,
         clock: Clock,
         rng: random.Random,
+        outbox: OutboxService,
         *,
         grace: dt.timedelta,
     ) -> None:
+        self._outbox = outbox
+        self._started_at = clock.now()
         self._everything = catalog.everything
         self._by_id = {q.id: q for q in self._everything.questions}
         self._repo = repo
@@ -140,51 +144,91 @@ class DailyQuestionService:
             self._clock.now(),
         )
 
-    # --- the scheduler's side ----------------------------------------------------------------------
+    # --- the scheduler's side: planning --------------------------------------------------------
+    name = "daily-question"
+
     async def next_due_at(self) -> dt.datetime | None:
-        return await self._repo.next_due_at()
+        """The next question to ask, or the next answer window to close, whichever comes first."""
+        due = [d for d in (await self._repo.next_due_at(), await self._repo.next_closing_at()) if d is not None]
+        return min(due) if due else None
 
-    async def due_plans(self) -> AsyncIterator[DailyPlan]:
-        async for plan in each_plan(self._repo.due, self._plan, self._clock.now()):
-            yield plan
+    async def plan(self) -> None:
+        """Questions due now, and answer windows that closed, written to the outbox one server at a time.
 
-    async def _plan(self, due: DueSchedule, now: dt.datetime) -> DailyPlan | None:
+        A server whose schedule cannot be worked out is turned off with the reason; the rest go on.
+        """
+        now = self._clock.now()
+        async for due in each_due(self._repo.due, now):
+            try:
+                await self._plan_one(due, now)
+            except Exception as exc:
+                await self._poisoned(due, exc)
+        for asked in await self._repo.closing(now):
+            try:
+                if await self._repo.close_window(asked, now, Kind.DAILY_REVEAL):
+                    self._outbox.wake()
+            except Exception:
+                log.exception("closing the question of the day of guild %s failed", asked.guild_id)
+
+    async def _plan_one(self, due: DueSchedule, now: dt.datetime) -> None:
         step = schedule.step(due.due_at, due.time, due.timezone, now, self.grace)
         day, next_at = step.local_date, step.next_at
+        key = day.isoformat()
+        base = {"channel_id": due.channel_id, "local_date": key}
         if step.action is schedule.Action.SKIP:
-            await self._repo.advance(due.guild_id, next_at)
-            return None
-        existing = await self._repo.question(due.guild_id, day)
-        if existing is not None and existing.status != "pending":
-            await self._repo.advance(due.guild_id, next_at)  # posted already (a restart between send and advance)
-            return None
-        asked = existing or await self._choose(due, day)
+            planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, base, due.due_at, due.channel_id)
+            await self._repo.skip_day(
+                planned,
+                "missed: I was offline past the grace window",
+                next_post_at=next_at,
+                time=due.time,
+                zone=due.timezone,
+                now=now,
+            )
+            return
+        asked = await self._repo.question(due.guild_id, day) or await self._choose(due, day)
         if asked is None:
-            await self._repo.advance(due.guild_id, next_at)
-            return None
-        if existing is None:
-            asked, _ = await self._repo.claim(asked, daily_nonce(due.guild_id, day), now)
-        reveal = None
-        previous = await self._repo.open_question(due.guild_id, before=day)
-        if previous is not None:
-            reveal = await self._repo.reveal(due.guild_id, previous.local_date, now)
-        question = self._by_id.get(asked.question_id)
-        if question is None:  # the content changed since the claim; the day is skipped
-            await self._repo.advance(due.guild_id, next_at)
-            return None
-        return DailyPlan(
-            guild_id=due.guild_id,
-            channel_id=due.channel_id,
-            local_date=day,
+            planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, base, due.due_at, due.channel_id)
+            await self._repo.skip_day(
+                planned,
+                "no question left within this server's spoiler setting",
+                next_post_at=next_at,
+                time=due.time,
+                zone=due.timezone,
+                now=now,
+            )
+            return
+        closes_at = now + dt.timedelta(hours=due.window_hours) if due.window_hours else None
+        payload = {
+            **base,
+            "late": step.late,
+            "offline": step.late and due.due_at < self._started_at,
+            "nonce": daily_nonce(due.guild_id, day),
+            "closes_at": None if closes_at is None else closes_at.isoformat(),
+        }
+        planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, payload, due.due_at, due.channel_id)
+        if await self._repo.plan_day(
+            asked,
+            planned,
             nonce=daily_nonce(due.guild_id, day),
-            late=step.late,
-            asked=asked,
-            question=question,
-            reveal=reveal,
-            revealed_question=self._by_id.get(reveal.question.question_id) if reveal else None,
             next_post_at=next_at,
-            closes_at=now + dt.timedelta(hours=due.window_hours) if due.window_hours else None,
+            time=due.time,
+            zone=due.timezone,
+            now=now,
+            reveal_kind=Kind.DAILY_REVEAL,
+        ):
+            self._outbox.wake()
+
+    async def _poisoned(self, due: DueSchedule, exc: Exception) -> None:
+        log.exception("question-of-the-day schedule of guild %s cannot be planned; turning it off", due.guild_id)
+        reason = (
+            f"I could not work out the next question from the stored time {due.time!r} and zone {due.timezone!r} "
+            f"({exc.__class__.__name__}): set them again with /settings daily-question"
         )
+        try:
+            await self.turn_off(due.guild_id, reason)
+        except Exception:
+            log.exception("could not turn off the question of the day of guild %s", due.guild_id)
 
     async def _choose(self, due: DueSchedule, day: dt.date) -> DailyQuestion | None:
         pack = self._everything
@@ -213,40 +257,69 @@ class DailyQuestionService:
             status="pending",
         )
 
-    async def record_posted(self, plan: DailyPlan, message_id: int) -> None:
-        await self._repo.mark_posted(
-            plan.guild_id,
-            plan.local_date,
-            message_id=message_id,
-            late=plan.late,
-            next_post_at=plan.next_post_at,
-            closes_at=plan.closes_at,
-            now=self._clock.now(),
+    # --- the outbox's side: what a planned post or reveal says --------------------------------------
+    async def post_of(self, delivery: Delivery) -> DailyPost | None:
+        """The question a planned post asks, read back as claimed (None if the content lost it)."""
+        day = dt.date.fromisoformat(delivery.key)
+        asked = await self._repo.question(delivery.guild_id, day)
+        question = self._by_id.get(asked.question_id) if asked is not None else None
+        if asked is None or question is None:
+            return None
+        data = delivery.payload
+        closes = data.get("closes_at")
+        return DailyPost(
+            asked=asked,
+            question=question,
+            due_at=delivery.due_at,
+            nonce=str(data.get("nonce") or daily_nonce(delivery.guild_id, day)),
+            late=bool(data.get("late")),
+            offline=bool(data.get("offline")),
+            closes_at=dt.datetime.fromisoformat(closes) if closes else None,
         )
 
-    async def next_closing_at(self) -> dt.datetime | None:
-        return await self._repo.next_closing_at()
-
-    async def due_reveals(self) -> AsyncIterator[RevealPlan]:
-        """Questions whose answer window has closed, revealed (streaks updated) before they are yielded."""
+    def posted(self, post: DailyPost, message_id: int) -> Completion:
+        """In the outbox's transaction once Discord has the post: it is open for answers there."""
         now = self._clock.now()
-        for asked in await self._repo.closing(now):
-            reveal = await self._repo.reveal(asked.guild_id, asked.local_date, now)
-            if reveal is not None:
-                yield RevealPlan(reveal, self._by_id.get(asked.question_id))
+
+        async def complete(tx: Queryable) -> None:
+            await DailyRepository.posted(
+                tx,
+                post.asked.guild_id,
+                post.asked.local_date,
+                message_id=message_id,
+                late=post.late,
+                closes_at=post.closes_at,
+                now=now,
+            )
+
+        return complete
+
+    async def reveal_of(self, delivery: Delivery) -> RevealPlan | None:
+        """What a planned reveal shows: the closed question with its votes (None if it is gone)."""
+        reveal = await self._repo.summary(delivery.guild_id, dt.date.fromisoformat(delivery.key))
+        if reveal is None:
+            return None
+        return RevealPlan(reveal, self._by_id.get(reveal.question.question_id))
+
+    async def turn_off_feature(self, guild_id: int, reason: str) -> None:
+        await self.turn_off(guild_id, reason)
 
     # --- members ----------------------------------------------------------------------------------
     async def answer(self, guild_id: int, day: dt.date, user_id: int, option: int) -> tuple[int, bool]:
-        """Lock in today's answer; returns (the option locked in, whether it was locked in just now)."""
+        """Lock in today's answer; returns (the option locked in, whether it was locked in just now).
+
+        Whether the day is still open is decided by the write itself (``DailyRepository.answer``), so
+        an answer racing the reveal is either counted in it or refused, never told "locked in" and lost.
+        """
         asked = await self._repo.question(guild_id, day)
-        now = self._clock.now()
-        # 'pending' too: a member can click in the moment between Discord showing the post and us recording it.
-        if asked is None or asked.status == "revealed" or not 0 <= option < len(asked.options):
+        if asked is None or not 0 <= option < len(asked.options):
             raise DailyClosed
-        if asked.closes_at is not None and now >= asked.closes_at:
+        fresh, earlier = await self._repo.answer(guild_id, day, user_id, option, self._clock.now())
+        if fresh:
+            return option, True
+        if earlier is None:
             raise DailyClosed
-        earlier = await self._repo.answer(guild_id, day, user_id, option, option == asked.correct_index, now)
-        return (option, True) if earlier is None else (earlier, False)
+        return earlier, False
 
     async def today(self, guild_id: int, user_id: int) -> DailyToday | None:
         asked = await self._repo.open_question(guild_id)

@@ -10,14 +10,21 @@ a restart never makes a second one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.domain.countdown import Target
 from bot.domain.guild import GuildConfig
+from bot.domain.outbox import Completion, Delivery, Kind, Planned
 from bot.services.countdown import CountdownService
+from bot.services.outbox import OutboxService
+from bot.storage.base import Queryable
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.release_events import MadeEvent, ReleaseEventRepository
+
+log = logging.getLogger(__name__)
 
 LOCATION = "Netflix"
 TIMED_LENGTH = dt.timedelta(hours=2)  # a release at a set time: a two-hour event from that time
@@ -59,39 +66,95 @@ def wanted_event(target: Target) -> WantedEvent | None:
 
 
 class ReleaseEventService:
+    """Works out what each server's event list should show and plans the changes as outbox rows.
+
+    A planner for the bot's one scheduler: servers marked out of step (a moderator turned the
+    feature on or off, or added or removed an event; every server with events once at start-up)
+    are planned on this process's shards only, so two processes never create one release twice.
+    """
+
+    name = "release-events"
+
     def __init__(
-        self, countdown: CountdownService, repo: ReleaseEventRepository, config: GuildConfigRepository, clock: Clock
+        self,
+        countdown: CountdownService,
+        repo: ReleaseEventRepository,
+        config: GuildConfigRepository,
+        clock: Clock,
+        outbox: OutboxService,
     ) -> None:
         self._countdown = countdown
         self._repo = repo
         self._config = config
         self._clock = clock
+        self._outbox = outbox
+        self._swept = False
+        self.wake: Callable[[], None] = lambda: None  # the scheduler's, once it runs
 
     async def set_enabled(self, guild_id: int, enabled: bool) -> GuildConfig:
         """Turn it on or off; either way a past problem is cleared, so the next sync tries again."""
-        return await self._config.update(
+        config = await self._config.update(
             guild_id,
             lambda _: {"release_events_enabled": enabled, "release_events_problem": None},
             self._clock.now(),
         )
+        await self.changed(guild_id)
+        return config
+
+    async def changed(self, guild_id: int) -> None:
+        """Releases or events of a server changed: bring its event list in step soon."""
+        await self._repo.mark_dirty(guild_id)
+        self.wake()
 
     async def report_problem(self, guild_id: int, problem: str | None) -> None:
         """Remember why syncing stopped; nothing is retried until a moderator turns it on again."""
         await self._config.update(guild_id, lambda _: {"release_events_problem": problem}, self._clock.now())
 
-    async def guilds_to_sync(self) -> list[int]:
-        return await self._repo.enabled_guilds()
+    # --- planning ---------------------------------------------------------------------------------
+    async def next_due_at(self) -> dt.datetime | None:
+        return None  # planned on change (and the scheduler wakes for it)
 
-    async def plan(self, guild_id: int) -> EventSync:
-        """What to create, update and delete so Discord shows exactly the upcoming dated targets."""
+    async def plan(self) -> None:
+        if not self._swept:  # start-up: every server with events on (or made) is looked at once
+            await self._repo.mark_all_dirty()
+            self._swept = True
+        while guilds := await self._repo.dirty_guilds():
+            for guild_id in guilds:
+                try:
+                    await self._plan_guild(guild_id)
+                except Exception:
+                    log.exception("planning scheduled events for guild %s failed", guild_id)
+                    await self._repo.plan_sync(guild_id, [], self._clock.now())  # not again until it changes
+            if len(guilds) < 500:
+                return
+
+    async def _plan_guild(self, guild_id: int) -> None:
+        sync = await self.sync_plan(guild_id)
+        now = self._clock.now()
+        changes = [Planned(Kind.SCHEDULED_EVENT, guild_id, w.key, _upsert(w), now) for w in sync.create] + [
+            Planned(Kind.SCHEDULED_EVENT, guild_id, w.key, _upsert(w), now) for _, w in sync.update
+        ]
+        changes += [Planned(Kind.SCHEDULED_EVENT, guild_id, m.target_key, {"op": "delete"}, now) for m in sync.delete]
+        await self._repo.plan_sync(guild_id, changes, now)
+        if changes:
+            self._outbox.wake()
+
+    async def sync_plan(self, guild_id: int) -> EventSync:
+        """What to create, update and delete so Discord shows exactly the upcoming dated targets.
+
+        With a problem reported (a missing permission), nothing is planned until a moderator turns the
+        feature on again (which clears it).
+        """
         config = await self._config.get(guild_id)
         now = self._clock.now()
         wanted: dict[str, WantedEvent] = {}
-        if config.release_events_enabled:
+        if config.release_events_enabled and config.release_events_problem is None:
             for target in await self._countdown.targets(guild_id):
                 event = wanted_event(target)
                 if event is not None and event.start > now:
                     wanted[event.key] = event
+        elif config.release_events_problem is not None:
+            return EventSync([], [], [])
         made = {m.target_key: m for m in await self._repo.made(guild_id)}
         return EventSync(
             create=[w for k, w in wanted.items() if k not in made],
@@ -103,8 +166,46 @@ class ReleaseEventService:
             delete=[m for k, m in made.items() if k not in wanted],
         )
 
-    async def remember(self, guild_id: int, event: WantedEvent, discord_event_id: int) -> None:
-        await self._repo.remember(guild_id, MadeEvent(event.key, discord_event_id, event.name, event.start))
+    # --- the outbox's side ------------------------------------------------------------------------
+    async def made_for(self, guild_id: int, key: str) -> MadeEvent | None:
+        return await self._repo.made_for(guild_id, key)
 
-    async def forget(self, guild_id: int, target_key: str) -> None:
-        await self._repo.forget(guild_id, target_key)
+    @staticmethod
+    def wanted_of(delivery: Delivery) -> WantedEvent | None:
+        """The event a planned row wants Discord to show (None: it wants ours removed)."""
+        data = delivery.payload
+        if data.get("op") != "upsert":
+            return None
+        return WantedEvent(
+            key=delivery.key,
+            name=str(data["name"]),
+            start=dt.datetime.fromisoformat(data["start"]),
+            end=dt.datetime.fromisoformat(data["end"]),
+            description=str(data["description"]),
+        )
+
+    @staticmethod
+    def remembered(guild_id: int, event: WantedEvent, discord_event_id: int) -> Completion:
+        async def complete(tx: Queryable) -> None:
+            await ReleaseEventRepository.remember(
+                tx, guild_id, MadeEvent(event.key, discord_event_id, event.name, event.start)
+            )
+
+        return complete
+
+    @staticmethod
+    def forgotten(guild_id: int, key: str) -> Completion:
+        async def complete(tx: Queryable) -> None:
+            await ReleaseEventRepository.forget(tx, guild_id, key)
+
+        return complete
+
+
+def _upsert(event: WantedEvent) -> dict[str, object]:
+    return {
+        "op": "upsert",
+        "name": event.name,
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "description": event.description,
+    }

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
 import random
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.domain import trivia as rules
 from bot.domain.models import Catalog, TriviaPack
+from bot.domain.outbox import Delivery, Kind, Planned
 from bot.domain.text import quote_user_text
 from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore, Standing, TriviaGame
 from bot.errors import InvalidOption, NotAllowed, NotFound, UserError
 from bot.services.lookups import LookupService
+from bot.services.outbox import OutboxService, ProcessId
 from bot.services.server_packs import ServerPackService
 from bot.services.trivia_session import GameOver, GameSession, SessionRegistry
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.trivia import TriviaRepository
+from bot.supervisor import Supervised
 
-__all__ = ["GameOver", "GameSession", "Leaderboard", "PlayerStats", "TriviaService"]
+__all__ = ["GameOver", "GameSession", "InterruptedNotice", "Leaderboard", "PlayerStats", "TriviaService"]
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = dt.timedelta(seconds=20)
+STALE_GAME = dt.timedelta(seconds=90)  # no heartbeat for this long (database clock): the process is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +36,14 @@ class Leaderboard:
     top: list[RankedScore]
     me: RankedScore | None
     players: int
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptedNotice:
+    """A game cut off because its process stopped, with the points revealed before."""
+
+    game: GameRecord
+    standings: list[Standing]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +64,13 @@ class TriviaService:
         clock: Clock,
         rng: random.Random,
         server_packs: ServerPackService,
+        outbox: OutboxService,
+        me: ProcessId,
     ) -> None:
+        self._outbox = outbox
+        self._me = me
+        self.holder = str(me)
+        self._heartbeat = Supervised("trivia-heartbeat", self._beat)
         self.catalog = catalog
         self.server_packs = server_packs
         self._repo = repo
@@ -103,6 +128,7 @@ class TriviaService:
                 pack_id=pack.id,
                 total=len(chosen),
                 now=self._clock.now(),
+                holder=self.holder,
             )
             seconds = config.trivia_seconds or rules.DEFAULT_SECONDS
             session.prepare(game_id, TriviaGame(chosen, seconds, self._clock, self._rng))
@@ -145,15 +171,66 @@ class TriviaService:
             raise GameOver
         return session.answer(game_id, question_number, user_id, option)
 
-    # --- recovery at start-up -----------------------------------------------------------------
-    async def interrupted_games(self) -> list[GameRecord]:
-        """Games a crash or restart left running (none of them is live in this process)."""
-        live = {s.id for s in self.sessions if s.running}
-        return [row for row in await self._repo.running_games() if row.id not in live]
+    # --- games whose process is gone: a planner for the bot's one scheduler -----------------------
+    name = "trivia-recovery"
 
-    async def mark_interrupted(self, game_id: int) -> bool:
-        """Close an interrupted game once (after its channel has been told); revealed points stay."""
-        return await self._repo.finish_game(game_id, status="interrupted", winner_ids=[], now=self._clock.now())
+    async def plan(self) -> None:
+        """Close every game on this process's shards whose process is gone, and plan the channel's notice.
+
+        "Gone" is decided on the database's clock and by holder, never by "not live here": during a
+        rolling deploy the old process's games keep playing until it exits and its heartbeats stop.
+        """
+        dead = self._me.dead_among(await self._repo.running_holders())
+        now = self._clock.now()
+        for game in await self._repo.orphaned_games(self.holder, dead, STALE_GAME):
+            notice = Planned(
+                Kind.TRIVIA_NOTICE,
+                game.guild_id,
+                str(game.id),
+                {
+                    "game_id": game.id,
+                    "channel_id": game.channel_id,
+                    "message_id": game.current_message_id,
+                    "open_question": game.message_shows_open_question,
+                    "revealed": game.revealed,
+                    "total": game.total_questions,
+                    "started_at": None if game.started_at is None else game.started_at.isoformat(),
+                },
+                now,
+                game.channel_id,
+            )
+            try:
+                if await self._repo.close_orphan(game, notice, now):
+                    log.info("closed trivia game %s of guild %s: its process is gone", game.id, game.guild_id)
+                    self._outbox.wake()
+            except Exception:
+                log.exception("could not close orphaned trivia game %s", game.id)
+
+    async def next_due_at(self) -> dt.datetime | None:
+        return None  # a game goes stale by itself; the scheduler looks again at least every minute
+
+    def start_heartbeat(self) -> None:
+        self._heartbeat.start()
+
+    def stop_heartbeat(self) -> None:
+        self._heartbeat.stop()
+
+    async def _beat(self) -> None:
+        """Every few seconds, on the database's clock: this process still runs its games."""
+        while True:
+            if len(self.sessions):
+                try:
+                    await self._repo.heartbeat(self.holder)
+                except Exception:
+                    log.warning("could not record the trivia heartbeat; trying again shortly", exc_info=True)
+            await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+
+    async def notice_of(self, delivery: Delivery) -> InterruptedNotice | None:
+        """What a planned "interrupted" notice says: the game and its standings from what was revealed."""
+        game = await self._repo.game(int(delivery.payload["game_id"]))
+        if game is None:
+            return None
+        return InterruptedNotice(game, await self.game_standings(game.id))
 
     async def game_standings(self, game_id: int) -> list[Standing]:
         """The standings of a game from what was revealed, by the same rule as a finished game's."""

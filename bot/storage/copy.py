@@ -22,7 +22,7 @@ from bot.storage.sqlite import SqliteDatabase
 TABLES: tuple[str, ...] = (
     "meta",
     "guild_config",
-    "countdown_posts",
+    "outbox",
     "server_events",
     "trivia_channels",
     "trivia_games",
@@ -35,6 +35,7 @@ TABLES: tuple[str, ...] = (
     "daily_streaks",
     "server_packs",
     "scheduled_events",
+    "departed_guilds",
 )
 DERIVED = "trivia_points_histogram"  # rebuilt by the trigger on the target, then compared
 

@@ -1,4 +1,4 @@
-"""Countdown bookkeeping: server events and the exactly-once ledger of daily posts."""
+"""Countdown bookkeeping: server events, and the daily post's schedule as the planner moves it on."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import datetime as dt
 from enum import Enum
 
 from bot.domain.countdown import ServerEvent
+from bot.domain.outbox import Planned
 from bot.storage.base import Queryable
 from bot.storage.instants import from_db, to_db
+from bot.storage.outbox import OutboxRepository
 
 
 class AddResult(Enum):
@@ -71,107 +73,46 @@ class EventRepository:
         ]
 
 
-class PostState(Enum):
-    NEW = "new"  # nothing recorded for that day: go ahead
-    PENDING = "pending"  # a send was attempted and may have reached Discord: retry with the same nonce
-    CLAIMED = "claimed"  # another live process claimed it a moment ago: leave it to that process
-    SENT = "sent"
-    SKIPPED = "skipped"
+class CountdownScheduleRepository:
+    """The daily countdown's schedule as the planner moves it on, each step in one transaction with its outbox row.
 
-
-# How long a claim protects its holder. Longer than one send with its retries takes; a claim older
-# than this whose holder never marked it sent is taken to be a dead process's and retried.
-CLAIM_LEASE = dt.timedelta(seconds=60)
-
-
-class CountdownPostRepository:
-    """The ledger that makes a second post for the same server and local day impossible.
-
-    ``holder`` names this process (host and pid) in the claims it makes.
+    Planning a day's post and moving ``countdown_next_post_at`` past it happen together, so a crash
+    can never leave a day planned twice or the schedule stuck on a day already planned. The move only
+    applies while the server still has the time and zone the planner read: a moderator who changed
+    them during the pass keeps the next post their change computed.
     """
 
-    def __init__(self, db: Queryable, holder: str = "local") -> None:
+    def __init__(self, db: Queryable) -> None:
         self._db = db
-        self._holder = holder
 
-    async def claim(self, guild_id: int, local_date: dt.date, nonce: str, now: dt.datetime) -> PostState:
-        """Record the intent to post before sending; returns what was there before.
+    async def plan(
+        self, planned: Planned, *, next_post_at: dt.datetime, time: str, zone: str, now: dt.datetime
+    ) -> bool:
+        async with self._db.transaction(guild_id=planned.guild_id) as tx:
+            new = await OutboxRepository(tx).plan(planned, now)
+            await _advance(tx, planned.guild_id, next_post_at, time, zone)
+        return new
 
-        One ``INSERT … ON CONFLICT DO NOTHING RETURNING``: on PostgreSQL, catching a unique
-        violation instead would doom the whole transaction. When the day is already claimed, the
-        claim is taken over only if it is this process's own or its lease ran out.
-        """
-        day = local_date.isoformat()
-        async with self._db.transaction(guild_id=guild_id) as tx:
-            inserted = await tx.fetch_value(
-                "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at, claimed_by, claimed_at) "
-                "VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING status",
-                (guild_id, day, nonce, to_db(now), self._holder, to_db(now)),
-            )
-            if inserted is not None:
-                return PostState.NEW
-            taken = await tx.fetch_value(
-                "UPDATE countdown_posts SET claimed_by = ?, claimed_at = ? WHERE guild_id = ? AND local_date = ? "
-                "AND status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?) RETURNING status",
-                (self._holder, to_db(now), guild_id, day, self._holder, to_db(now - CLAIM_LEASE)),
-            )
-            if taken is not None:
-                return PostState.PENDING
-            status = await tx.fetch_value(
-                "SELECT status FROM countdown_posts WHERE guild_id = ? AND local_date = ?", (guild_id, day)
-            )
-        return PostState.CLAIMED if status == "pending" else PostState(status)
-
-    async def mark_sent(
-        self,
-        guild_id: int,
-        local_date: dt.date,
-        *,
-        message_id: int,
-        late: bool,
-        next_post_at: dt.datetime,
-        no_date_post: bool,
-        now: dt.datetime,
+    async def skip(
+        self, planned: Planned, reason: str, *, next_post_at: dt.datetime, time: str, zone: str, now: dt.datetime
     ) -> None:
-        """After Discord accepted the post: mark it sent and move the schedule on, atomically."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE countdown_posts SET status = 'sent', message_id = ?, late = ?, updated_at = ? "
-                "WHERE guild_id = ? AND local_date = ?",
-                (message_id, int(late), to_db(now), guild_id, local_date.isoformat()),
-            )
-            await tx.execute(
-                "UPDATE guild_config SET countdown_next_post_at = ?, countdown_last_nodate_post = "
-                "CASE WHEN ? = 1 THEN ? ELSE countdown_last_nodate_post END "
-                "WHERE guild_id = ? AND countdown_enabled = 1",
-                (to_db(next_post_at), int(no_date_post), local_date.isoformat(), guild_id),
-            )
+        """A day deliberately not posted (too late, or a quiet no-date day): recorded, and the schedule moves on."""
+        async with self._db.transaction(guild_id=planned.guild_id) as tx:
+            await OutboxRepository(tx).record_skipped(planned, reason, now)
+            await _advance(tx, planned.guild_id, next_post_at, time, zone)
 
-    async def skip(self, guild_id: int, local_date: dt.date, *, next_post_at: dt.datetime, now: dt.datetime) -> None:
-        """Record a day as deliberately not posted (too late, or a quiet no-date day) and move on."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO countdown_posts (guild_id, local_date, status, nonce, updated_at) "
-                "VALUES (?, ?, 'skipped', '', ?) ON CONFLICT(guild_id, local_date) DO UPDATE SET "
-                "status = CASE WHEN countdown_posts.status = 'sent' THEN 'sent' ELSE 'skipped' END, "
-                "updated_at = excluded.updated_at",
-                (guild_id, local_date.isoformat(), to_db(now)),
-            )
-            await tx.execute(
-                "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1",
-                (to_db(next_post_at), guild_id),
-            )
-
-    async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1",
-                (to_db(next_post_at), guild_id),
-            )
-
-    async def sent_count(self, guild_id: int) -> int:
-        return int(
-            await self._db.fetch_value(
-                "SELECT COUNT(*) FROM countdown_posts WHERE guild_id = ? AND status = 'sent'", (guild_id,)
-            )
+    @staticmethod
+    async def no_date_posted(tx: Queryable, guild_id: int, local_date: dt.date) -> None:
+        """After a "no date yet" post went out (in the outbox's transaction): the weekly clock restarts."""
+        await tx.execute(
+            "UPDATE guild_config SET countdown_last_nodate_post = ? WHERE guild_id = ?",
+            (local_date.isoformat(), guild_id),
         )
+
+
+async def _advance(tx: Queryable, guild_id: int, next_post_at: dt.datetime, time: str, zone: str) -> None:
+    await tx.execute(
+        "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1 "
+        "AND countdown_time = ? AND COALESCE(countdown_timezone, 'UTC') = ?",
+        (to_db(next_post_at), guild_id, time, zone),
+    )

@@ -13,10 +13,12 @@ import json
 from bot.domain import daily as rules
 from bot.domain.daily import DailyQuestion, DailyReveal, Streak
 from bot.domain.guild import DueSchedule
+from bot.domain.outbox import Kind, Planned
 from bot.domain.shards import ShardScope
 from bot.storage import schedules
 from bot.storage.base import Queryable, Row
 from bot.storage.instants import from_db_or_none, to_db, to_db_or_none
+from bot.storage.outbox import OutboxRepository
 
 _QUESTION_COLUMNS = (
     "guild_id, local_date, pack_id, question_id, options, correct_index, channel_id, message_id, status, closes_at"
@@ -70,12 +72,6 @@ class DailyRepository:
     async def next_due_at(self) -> dt.datetime | None:
         return await schedules.next_due_at(self._db, self._shards, "daily")
 
-    async def advance(self, guild_id: int, next_post_at: dt.datetime) -> None:
-        await self._db.execute(
-            "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1",
-            (to_db(next_post_at), guild_id),
-        )
-
     # --- days -----------------------------------------------------------------------------------
     async def question(self, guild_id: int, day: dt.date) -> DailyQuestion | None:
         row = await self._db.fetch_one(
@@ -93,58 +89,110 @@ class DailyRepository:
         )
         return None if row is None else _question(row)
 
-    async def claim(self, question: DailyQuestion, nonce: str, now: dt.datetime) -> tuple[DailyQuestion, bool]:
-        """Record the day's question before sending it; returns the day's row and whether it is new.
+    async def plan_day(
+        self,
+        asked: DailyQuestion,
+        planned: Planned,
+        *,
+        nonce: str,
+        next_post_at: dt.datetime,
+        time: str,
+        zone: str,
+        now: dt.datetime,
+        reveal_kind: Kind,
+    ) -> bool:
+        """A day's question written down with its post in the outbox, in one transaction under the server's lock.
 
-        The question joins the server's no-repeat history (shared with games) in the same step.
+        The question (and its button order) joins the server's no-repeat history, the open question of
+        an earlier day is revealed (streaks updated) with its reveal edit planned, and the schedule moves
+        on; True when the post is new. A crash anywhere before the commit leaves none of it.
         """
-        async with self._db.transaction(guild_id=question.guild_id) as tx:
+        async with self._db.transaction(guild_id=asked.guild_id) as tx:
             inserted = await tx.execute(
                 "INSERT INTO daily_questions (guild_id, local_date, pack_id, question_id, options, correct_index, "
                 "channel_id, nonce, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING",
                 (
-                    question.guild_id,
-                    question.local_date.isoformat(),
-                    question.pack_id,
-                    question.question_id,
-                    json.dumps(list(question.options)),
-                    question.correct_index,
-                    question.channel_id,
+                    asked.guild_id,
+                    asked.local_date.isoformat(),
+                    asked.pack_id,
+                    asked.question_id,
+                    json.dumps(list(asked.options)),
+                    asked.correct_index,
+                    asked.channel_id,
                     nonce,
                 ),
             )
             if inserted:
                 await tx.execute(
                     "INSERT INTO trivia_seen (guild_id, pack_id, question_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    (question.guild_id, question.pack_id, question.question_id),
+                    (asked.guild_id, asked.pack_id, asked.question_id),
                 )
-            stored = await DailyRepository(tx, self._shards).question(question.guild_id, question.local_date)
-        if stored is None:  # pragma: no cover - the row was just written or already there
-            raise RuntimeError("daily question row vanished")
-        return stored, bool(inserted)
+            new = await OutboxRepository(tx).plan(planned, now)
+            if new:
+                repo = DailyRepository(tx, self._shards)
+                previous = await repo.open_question(asked.guild_id, before=asked.local_date)
+                if previous is not None:
+                    await repo._close(previous, now, reveal_kind)
+            await _advance(tx, asked.guild_id, next_post_at, time, zone)
+        return new
 
-    async def mark_posted(
-        self,
+    async def skip_day(
+        self, planned: Planned, reason: str, *, next_post_at: dt.datetime, time: str, zone: str, now: dt.datetime
+    ) -> None:
+        """A day deliberately not asked (too late, nothing left to ask): recorded, and the schedule moves on."""
+        async with self._db.transaction(guild_id=planned.guild_id) as tx:
+            await OutboxRepository(tx).record_skipped(planned, reason, now)
+            await _advance(tx, planned.guild_id, next_post_at, time, zone)
+
+    async def close_window(self, asked: DailyQuestion, now: dt.datetime, reveal_kind: Kind) -> bool:
+        """The answer window closed: reveal (streaks updated) and plan the reveal edit, in one transaction."""
+        async with self._db.transaction(guild_id=asked.guild_id) as tx:
+            return await DailyRepository(tx, self._shards)._close(asked, now, reveal_kind)
+
+    async def _close(self, asked: DailyQuestion, now: dt.datetime, reveal_kind: Kind) -> bool:
+        if await self.reveal(asked.guild_id, asked.local_date, now) is None:
+            return False
+        planned = Planned(
+            reveal_kind,
+            asked.guild_id,
+            asked.local_date.isoformat(),
+            {"channel_id": asked.channel_id},
+            now,
+            asked.channel_id,
+        )
+        return await OutboxRepository(self._db).plan(planned, now)
+
+    @staticmethod
+    async def posted(
+        tx: Queryable,
         guild_id: int,
         day: dt.date,
         *,
         message_id: int,
         late: bool,
-        next_post_at: dt.datetime,
         closes_at: dt.datetime | None,
         now: dt.datetime,
     ) -> None:
-        """After Discord accepted the post: mark it and move the schedule on, atomically."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE daily_questions SET status = 'posted', message_id = ?, late = ?, posted_at = ?, closes_at = ? "
-                "WHERE guild_id = ? AND local_date = ? AND status = 'pending'",
-                (message_id, int(late), to_db(now), to_db_or_none(closes_at), guild_id, day.isoformat()),
-            )
-            await tx.execute(
-                "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1",
-                (to_db(next_post_at), guild_id),
-            )
+        """Once Discord has the post (in the outbox's transaction): the question is open for answers there."""
+        await tx.execute(
+            "UPDATE daily_questions SET status = 'posted', message_id = ?, late = ?, posted_at = ?, closes_at = ? "
+            "WHERE guild_id = ? AND local_date = ? AND status = 'pending'",
+            (message_id, int(late), to_db(now), to_db_or_none(closes_at), guild_id, day.isoformat()),
+        )
+
+    async def summary(self, guild_id: int, day: dt.date) -> DailyReveal | None:
+        """A question's votes per option and how many were right (what its reveal shows); changes nothing."""
+        question = await self.question(guild_id, day)
+        if question is None:
+            return None
+        answers = await self._db.fetch_all(
+            "SELECT option, correct FROM daily_answers WHERE guild_id = ? AND local_date = ?",
+            (guild_id, day.isoformat()),
+        )
+        counts = [0] * len(question.options)
+        for answer in answers:
+            counts[int(answer["option"])] += 1
+        return DailyReveal(question, tuple(counts), sum(1 for a in answers if a["correct"]), len(answers))
 
     async def reveal(self, guild_id: int, day: dt.date, now: dt.datetime) -> DailyReveal | None:
         """Close a posted question once: count the answers and update every answerer's streak.
@@ -172,20 +220,26 @@ class DailyRepository:
                     (guild_id, day.isoformat()),
                 )
                 previous_day = dt.date.fromisoformat(previous) if previous else None
+                streaks = {
+                    int(r["user_id"]): _streak(r)
+                    for r in await tx.fetch_all(
+                        "SELECT s.user_id, s.current, s.best, s.last_correct_date, s.days_answered, s.days_right "
+                        "FROM daily_streaks s JOIN daily_answers a "
+                        "ON a.guild_id = s.guild_id AND a.user_id = s.user_id "
+                        "WHERE a.guild_id = ? AND a.local_date = ?",
+                        (guild_id, day.isoformat()),
+                    )
+                }
+                updated = []
                 for answer in answers:
                     user_id = int(answer["user_id"])
                     streak = rules.after_answer(
-                        await repo.streak(guild_id, user_id),
+                        streaks.get(user_id, Streak()),
                         question=day,
                         previous_question=previous_day,
                         correct=bool(answer["correct"]),
                     )
-                    await tx.execute(
-                        "INSERT INTO daily_streaks (guild_id, user_id, current, best, last_correct_date, "
-                        "days_answered, days_right) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT(guild_id, user_id) DO UPDATE SET current = excluded.current, "
-                        "best = excluded.best, last_correct_date = excluded.last_correct_date, "
-                        "days_answered = excluded.days_answered, days_right = excluded.days_right",
+                    updated.append(
                         (
                             guild_id,
                             user_id,
@@ -194,8 +248,16 @@ class DailyRepository:
                             streak.last_correct.isoformat() if streak.last_correct else None,
                             streak.days_answered,
                             streak.days_right,
-                        ),
+                        )
                     )
+                await tx.execute_many(
+                    "INSERT INTO daily_streaks (guild_id, user_id, current, best, last_correct_date, "
+                    "days_answered, days_right) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(guild_id, user_id) DO UPDATE SET current = excluded.current, "
+                    "best = excluded.best, last_correct_date = excluded.last_correct_date, "
+                    "days_answered = excluded.days_answered, days_right = excluded.days_right",
+                    updated,
+                )
         counts = [0] * len(question.options)
         for answer in answers:
             counts[int(answer["option"])] += 1
@@ -223,22 +285,38 @@ class DailyRepository:
 
     # --- answers and streaks ----------------------------------------------------------------------
     async def answer(
-        self, guild_id: int, day: dt.date, user_id: int, option: int, correct: bool, now: dt.datetime
-    ) -> int | None:
-        """Lock in an answer; returns None when it was recorded, else the option locked in earlier."""
-        async with self._db.transaction() as tx:
+        self, guild_id: int, day: dt.date, user_id: int, option: int, now: dt.datetime
+    ) -> tuple[bool, int | None]:
+        """Lock in an answer while the day is still open; returns (locked in now, the option locked in earlier).
+
+        One statement decides, under the server's lock that a reveal also takes: the answer is
+        written only if the question is still pending or posted and its window has not closed, so an
+        answer is either in the reveal's counts and streaks, or refused, never "locked in" and lost.
+        ``(False, None)``: the question has closed (or never was).
+        """
+        async with self._db.transaction(guild_id=guild_id) as tx:
             added = await tx.execute(
                 "INSERT INTO daily_answers (guild_id, local_date, user_id, option, correct, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (guild_id, day.isoformat(), user_id, option, int(correct), to_db(now)),
+                "SELECT q.guild_id, q.local_date, ?, ?, CASE WHEN q.correct_index = ? THEN 1 ELSE 0 END, ? "
+                "FROM daily_questions q WHERE q.guild_id = ? AND q.local_date = ? "
+                "AND q.status IN ('pending', 'posted') AND (q.closes_at IS NULL OR q.closes_at > ?) "
+                "ON CONFLICT DO NOTHING",
+                (user_id, option, option, to_db(now), guild_id, day.isoformat(), to_db(now)),
             )
             if added:
-                return None
+                return True, None
+            still_open = await tx.fetch_value(
+                "SELECT 1 FROM daily_questions WHERE guild_id = ? AND local_date = ? "
+                "AND status IN ('pending', 'posted') AND (closes_at IS NULL OR closes_at > ?)",
+                (guild_id, day.isoformat(), to_db(now)),
+            )
+            if still_open is None:
+                return False, None
             earlier = await tx.fetch_value(
                 "SELECT option FROM daily_answers WHERE guild_id = ? AND local_date = ? AND user_id = ?",
                 (guild_id, day.isoformat(), user_id),
             )
-        return int(earlier)
+        return False, None if earlier is None else int(earlier)
 
     async def answer_of(self, guild_id: int, day: dt.date, user_id: int) -> int | None:
         value = await self._db.fetch_value(
@@ -270,3 +348,12 @@ class DailyRepository:
             (guild_id, latest.isoformat(), limit),
         )
         return [(int(r["user_id"]), _streak(r)) for r in rows]
+
+
+async def _advance(tx: Queryable, guild_id: int, next_post_at: dt.datetime, time: str, zone: str) -> None:
+    """Move the schedule on, unless a moderator changed its time or zone since the planner read it."""
+    await tx.execute(
+        "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1 "
+        "AND daily_time = ? AND COALESCE(daily_timezone, 'UTC') = ?",
+        (to_db(next_post_at), guild_id, time, zone),
+    )

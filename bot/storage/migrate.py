@@ -5,7 +5,8 @@ Each ``NNNN_name.sql`` is applied in its own transaction together with the versi
 database either before or after a migration, never half-way; the whole run holds the store's
 migration lock, so two processes starting together apply each migration once. The database
 stays the single source of truth for its version (no side file). A change to the schema is a
-new file in both folders; ``tests/storage/test_migrations.py`` checks they describe the same tables.
+new file in both folders; ``tests/storage/test_schema_parity.py`` compares both migrated schemas
+from each database's own catalog.
 """
 
 from __future__ import annotations

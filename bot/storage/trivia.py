@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from bot.domain.outbox import Planned
 from bot.domain.shards import ShardScope
 from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore
 from bot.storage.base import Queryable, Row
-from bot.storage.instants import to_db
+from bot.storage.instants import from_db, to_db
+from bot.storage.outbox import OutboxRepository
 
 _SCORE_COLUMNS = "user_id, points, answered, correct, games, wins, best_streak"
 _GAME_COLUMNS = (
     "id, guild_id, channel_id, starter_id, pack_id, total_questions, revealed, current_message_id, current_number, "
-    "status"
+    "status, started_at"
 )
 
 
@@ -38,6 +40,7 @@ def _game(row: Row) -> GameRecord:
         None if row["current_message_id"] is None else int(row["current_message_id"]),
         int(row["current_number"]),
         row["status"],
+        from_db(row["started_at"]),
     )
 
 
@@ -48,16 +51,62 @@ class TriviaRepository:
 
     # --- games --------------------------------------------------------------------------------
     async def create_game(
-        self, *, guild_id: int, channel_id: int, starter_id: int, pack_id: str, total: int, now: dt.datetime
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        pack_id: str,
+        total: int,
+        now: dt.datetime,
+        holder: str | None = None,
     ) -> int:
+        """A running game, held by ``holder`` (this process) with a first heartbeat on the database's clock."""
         async with self._db.transaction() as tx:
             return int(
                 await tx.fetch_value(
                     "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_id, total_questions, status, "
-                    "started_at) VALUES (?, ?, ?, ?, ?, 'running', ?) RETURNING id",
-                    (guild_id, channel_id, starter_id, pack_id, total, to_db(now)),
+                    "started_at, holder, heartbeat_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id",
+                    (guild_id, channel_id, starter_id, pack_id, total, to_db(now), holder, to_db(await tx.now())),
                 )
             )
+
+    async def heartbeat(self, holder: str) -> int:
+        """This process still runs its games: stamp them with the database's clock (one statement)."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE trivia_games SET heartbeat_at = ? WHERE holder = ? AND status = 'running'",
+                (to_db(await tx.now()), holder),
+            )
+
+    async def orphaned_games(self, me: str, dead_holders: Sequence[str], stale: dt.timedelta) -> list[GameRecord]:
+        """Running games on this process's shards whose process is gone.
+
+        Gone: a holder known dead (a process of this machine that no longer runs), a heartbeat older
+        than ``stale`` on the database's clock, or no holder at all (a game from before holders).
+        Another live process's games (a rolling deploy's old process) are never among them.
+        """
+        mine, shard_params = self._shards.sql()
+        dead = ""
+        if dead_holders:
+            dead = " OR holder IN (" + ", ".join("?" for _ in dead_holders) + ")"
+        db_now = await self._db.now()
+        rows = await self._db.fetch_all(
+            f"SELECT {_GAME_COLUMNS} FROM trivia_games WHERE status = 'running' "  # noqa: S608 - placeholders only
+            f"AND (holder IS NULL OR (holder != ? AND (heartbeat_at IS NULL OR heartbeat_at < ?{dead}))){mine} "
+            "ORDER BY id",
+            (me, to_db(db_now - stale), *dead_holders, *shard_params),
+        )
+        return [_game(r) for r in rows]
+
+    async def close_orphan(self, game: GameRecord, notice: Planned, now: dt.datetime) -> bool:
+        """Close a game whose process is gone, and plan the channel's notice, in one transaction."""
+        async with self._db.transaction(guild_id=game.guild_id) as tx:
+            repo = TriviaRepository(tx, self._shards)
+            if not await repo.finish_game(game.id, status="interrupted", winner_ids=[], now=now):
+                return False
+            await OutboxRepository(tx).plan(notice, now)
+        return True
 
     async def set_current_message(self, game_id: int, message_id: int, number: int) -> None:
         async with self._db.transaction() as tx:
@@ -120,16 +169,23 @@ class TriviaRepository:
         return True
 
     async def finish_game(self, game_id: int, *, status: str, winner_ids: Sequence[int], now: dt.datetime) -> bool:
-        """Close a running game once: games played for everyone who answered, wins for the winners."""
-        async with self._db.transaction() as tx:
+        """Close a running game once: games played for everyone who answered, wins for the winners.
+
+        The server's lock comes first, as in ``record_question``: taking the game row first and the
+        lock second (as this once did) let a close and a question's record of one game deadlock.
+        """
+        guild = await self._db.fetch_value("SELECT guild_id FROM trivia_games WHERE id = ?", (game_id,))
+        if guild is None:
+            return False
+        guild_id = int(guild)
+        async with self._db.transaction(guild_id=guild_id) as tx:
             changed = await tx.execute(
                 "UPDATE trivia_games SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
                 (status, to_db(now), game_id),
             )
             if not changed:
                 return False
-            guild_id = int(await tx.fetch_value("SELECT guild_id FROM trivia_games WHERE id = ?", (game_id,)))
-            async with tx.transaction(guild_id=guild_id) as scores:  # before any score row (see record_question)
+            async with tx.transaction() as scores:
                 await scores.execute(
                     "INSERT INTO trivia_scores (guild_id, user_id, games) "
                     "SELECT DISTINCT CAST(? AS BIGINT), user_id, 1 FROM trivia_answers WHERE game_id = ? "
@@ -141,6 +197,12 @@ class TriviaRepository:
                     [(guild_id, uid) for uid in winner_ids],
                 )
         return True
+
+    async def running_holders(self) -> list[str]:
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT holder FROM trivia_games WHERE status = 'running' AND holder IS NOT NULL"
+        )
+        return [r[0] for r in rows]
 
     async def running_games(self) -> list[GameRecord]:
         """Games left running on this process's shards (another process's live games are its own)."""

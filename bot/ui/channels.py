@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import discord
@@ -51,14 +50,7 @@ def channel_health(guild: discord.Guild | None, channel_id: int) -> ChannelHealt
     return ChannelHealth(True, f"<#{channel_id}>: ✅ can view, send and embed", None)
 
 
-async def off_if_unusable(
-    bot: discord.Client, guild_id: int, channel_id: int, turn_off: Callable[[int, str], Awaitable[None]], feature: str
-) -> bool:
-    """Before a scheduled post: a channel the cache already knows is gone or closed to the bot turns that
-    schedule off (with the reason moderators will see), without spending a request. True if it did."""
-    problem = channel_health(bot.get_guild(guild_id), channel_id).problem
-    if problem is None:
-        return False
-    await turn_off(guild_id, problem)
-    log.warning("%s off for guild %s: %s", feature, guild_id, problem)
-    return True
+def channel_problem(bot: discord.Client, guild_id: int, channel_id: int) -> str | None:
+    """Before a scheduled post: a reason it will fail that the cache already knows (the channel is gone
+    or closed to the bot), so the schedule can be turned off without spending a request."""
+    return channel_health(bot.get_guild(guild_id), channel_id).problem

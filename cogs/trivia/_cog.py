@@ -14,6 +14,7 @@ from discord.utils import escape_markdown
 from bot.app import HeartstopperBot
 from bot.domain import trivia as rules
 from bot.errors import UserError
+from bot.services.daily import DailyQuestionService
 from bot.services.server_packs import MAX_PACK_BYTES
 from bot.services.trivia import TriviaService
 from bot.ui.channels import missing_post_permissions
@@ -22,8 +23,9 @@ from bot.ui.replies import reply, visibility
 from bot.ui.rest import within
 from cogs.trivia import _daily as daily_text
 from cogs.trivia import _embeds as views_text
-from cogs.trivia._daily import DailyRevealSource, DailySource
+from cogs.trivia._daily import DailyQuestionPoster, DailyRevealEditor
 from cogs.trivia._display import ChannelDisplay
+from cogs.trivia._recovery import TriviaNoticePoster
 from cogs.trivia._views import ConfirmReset
 
 log = logging.getLogger(__name__)
@@ -36,24 +38,32 @@ START_FAILED = (
 
 @app_commands.guild_only()
 class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heartstopper trivia"):
-    def __init__(self, bot: HeartstopperBot, service: TriviaService) -> None:
+    def __init__(self, bot: HeartstopperBot, service: TriviaService, daily: DailyQuestionService) -> None:
         self.bot = bot
         self.service = service
+        self.daily_service = daily
         self.display = ChannelDisplay(bot)
-        self.daily_sources = (DailySource(bot, bot.services.daily), DailyRevealSource(bot, bot.services.daily))
-        self._recovery: asyncio.Task[None] | None = None
+        self.executors = (
+            DailyQuestionPoster(bot, daily),
+            DailyRevealEditor(bot, daily),
+            TriviaNoticePoster(bot, service),
+        )
         super().__init__()
 
     async def cog_load(self) -> None:
-        self._recovery = asyncio.create_task(self._close_interrupted(), name="trivia-recovery")
-        for source in self.daily_sources:
-            self.bot.scheduler.add(source)
+        # Planners (services, no discord) decide what is due; executors (here) make it so at Discord.
+        for executor in self.executors:
+            self.bot.scheduler.outbox.register(executor)
+        self.bot.scheduler.add(self.daily_service)
+        self.bot.scheduler.add(self.service)  # closes games whose process is gone
+        self.service.start_heartbeat()
 
     async def cog_unload(self) -> None:
-        if self._recovery is not None:
-            self._recovery.cancel()
-        for source in self.daily_sources:
-            self.bot.scheduler.remove(source.name)
+        self.bot.scheduler.remove(self.daily_service.name)
+        self.bot.scheduler.remove(self.service.name)
+        for executor in self.executors:
+            self.bot.scheduler.outbox.unregister(executor.kind)
+        self.service.stop_heartbeat()
         self.service.cancel_all()
 
     # --- commands ---------------------------------------------------------------------------
@@ -62,7 +72,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     @app_commands.describe(
         questions=f"How many questions, {rules.MIN_QUESTIONS} to {rules.MAX_QUESTIONS} "
         f"(default {rules.DEFAULT_QUESTIONS})",
-        pack="Question pack (default: core)",
+        pack="Question pack (default: Everything, a mix of every pack)",
     )
     async def start(
         self,
@@ -120,7 +130,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         """This server's top 10 players, and your own rank."""
         name = interaction.guild.name if interaction.guild else "Server"
         if board == "daily":
-            rows = await self.bot.services.daily.board(guild_id_of(interaction))
+            rows = await self.daily_service.board(guild_id_of(interaction))
             await reply(interaction, embed=daily_text.board_embed(rows, name))
             return
         scores = await self.service.leaderboard(guild_id_of(interaction), interaction.user.id)
@@ -130,7 +140,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     @app_commands.command(name="daily")
     async def daily(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Today's question of the day, if you missed the post, and your daily streak."""
-        today = await self.bot.services.daily.today(guild_id_of(interaction), interaction.user.id)
+        today = await self.daily_service.today(guild_id_of(interaction), interaction.user.id)
         if today is None:
             raise UserError(
                 "There's no open question of the day here. A moderator can start one with `/settings daily-question`."
@@ -147,7 +157,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         """Games, right answers, accuracy, points, wins and best streak."""
         who = member or interaction.user
         stats = await self.service.stats(guild_id_of(interaction), who.id)
-        streak = await self.bot.services.daily.streak(guild_id_of(interaction), who.id)
+        streak = await self.daily_service.streak(guild_id_of(interaction), who.id)
         await reply(interaction, embed=views_text.stats_embed(who, stats, daily_streak=streak))
 
     @visibility("public")
@@ -217,27 +227,3 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         if view.confirmed:
             removed = await self.service.reset(guild_id)
             await reply(interaction, f"Done: scores wiped for {removed} member(s).")
-
-    # --- recovery ------------------------------------------------------------------------
-    async def _close_interrupted(self) -> None:
-        """Games cut by a crash or restart: say so on their last message, then close them.
-
-        Telling the channel comes first, so a crash in between repeats the notice rather than
-        losing it: the edit is idempotent and the new-message case carries a nonce Discord
-        deduplicates on.
-        """
-        await self.bot.wait_until_ready()
-        for row in await self.service.interrupted_games():
-            table = await self.service.game_standings(row.id)
-            embed = views_text.interrupted_embed(table, row.revealed, row.total_questions)
-            channel = self.bot.get_partial_messageable(row.channel_id)
-            try:
-                if row.message_shows_open_question and row.current_message_id is not None:
-                    # Replace the unanswerable question (and its buttons) with the notice.
-                    await channel.get_partial_message(row.current_message_id).edit(embed=embed, view=None)
-                else:
-                    # The last message is a reveal worth keeping; say it in a new message instead.
-                    await channel.send(embed=embed, nonce=f"trivia-int-{row.id}")
-            except discord.HTTPException as exc:
-                log.info("could not announce interrupted trivia game %s: %s", row.id, exc)
-            await self.service.mark_interrupted(row.id)

@@ -1,12 +1,10 @@
-"""The question of the day in Discord: its post, its buttons, and its place in the bot's scheduler."""
+"""The question of the day in Discord: its post, its buttons, its reveal, and their executors in the outbox."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -15,14 +13,15 @@ from discord.utils import escape_markdown, format_dt
 from bot.app import HeartstopperBot
 from bot.domain.daily import DailyQuestion, DailyReveal
 from bot.domain.models import TriviaQuestion, describe_source
+from bot.domain.outbox import Abandon, Delivery, Kind, Outcome
 from bot.domain.trivia import LETTERS
 from bot.errors import UserError
-from bot.services.daily import DailyPlan, DailyQuestionService, DailyStanding, DailyToday, RevealPlan
-from bot.ui.channels import off_if_unusable
+from bot.services.daily import DailyQuestionService, DailyStanding, DailyToday
+from bot.ui.channels import channel_problem
+from bot.ui.delivery import custom_ids, edit_once, post_once
 from bot.ui.embeds import LEAF, MINT, PINK, add_field, base_embed, footer
-from bot.ui.replies import reply
-from bot.ui.rest import within
-from bot.ui.scheduler import Job
+from bot.ui.replies import defer_if_slow, reply
+from bot.ui.tree import observed
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +52,11 @@ class DailyAnswerButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         client: HeartstopperBot = interaction.client
+        defer_if_slow(interaction)  # it writes: a busy database must not show "This interaction failed"
+        async with observed(interaction, "daily answer"):
+            await self._answer(client, interaction)
+
+    async def _answer(self, client: HeartstopperBot, interaction: discord.Interaction[Any]) -> None:
         try:
             option, fresh = await client.services.daily.answer(
                 self.guild_id, self.day, interaction.user.id, self.option
@@ -98,7 +102,12 @@ def _options(asked: DailyQuestion) -> str:
 
 
 def question_embed(
-    asked: DailyQuestion, question: TriviaQuestion, *, late: bool = False, closes_at: dt.datetime | None = None
+    asked: DailyQuestion,
+    question: TriviaQuestion,
+    *,
+    late: bool = False,
+    offline: bool = False,
+    closes_at: dt.datetime | None = None,
 ) -> discord.Embed:
     embed = base_embed(
         f"🍂 Question of the day · {asked.local_date:%d %B %Y}",
@@ -110,9 +119,9 @@ def question_embed(
     if closes_at is not None:
         add_field(embed, "Closes", f"{format_dt(closes_at, 'R')}, then the answer is revealed", inline=True)
     add_field(embed, "How it works", "One answer each, locked in privately. Right answers build your streak.")
-    late_note = " (late: I was offline at the scheduled time)" if late else ""
+    late_text = " (late: I was offline at the scheduled time)" if offline else " (late)" if late else ""
     when = "when it closes" if closes_at is not None else "with tomorrow's question"
-    return footer(embed, f"The answer comes {when}{late_note} · /trivia daily")
+    return footer(embed, f"The answer comes {when}{late_text} · /trivia daily")
 
 
 def reveal_embed(reveal: DailyReveal, question: TriviaQuestion | None) -> discord.Embed:
@@ -151,112 +160,77 @@ def board_embed(rows: list[DailyStanding], guild_name: str) -> discord.Embed:
     return footer(embed, "A streak stands while you answer each question of the day right · /trivia daily")
 
 
-@dataclass(frozen=True, slots=True)
-class DailyPost:
-    plan: DailyPlan
-    send: Callable[[DailyPlan], Awaitable[bool]]
+class DailyQuestionPoster:
+    """The outbox's executor for the question of the day: post the planned question once."""
 
-    @property
-    def guild_id(self) -> int:
-        return self.plan.guild_id
+    kind = Kind.DAILY_QUESTION
 
-    async def run(self) -> bool:
-        return await self.send(self.plan)
+    def __init__(self, bot: HeartstopperBot, service: DailyQuestionService) -> None:
+        self.bot = bot
+        self.service = service
+        self.patience = service.grace
+
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        post = await self.service.post_of(delivery)
+        if post is None:
+            return Abandon("that day's question is no longer in the content")
+        asked = post.asked
+        problem = channel_problem(self.bot, asked.guild_id, asked.channel_id)
+        if problem is not None:
+            await self.service.turn_off(asked.guild_id, problem)
+            return Abandon(problem)
+        prefix = f"daily:{asked.guild_id}:{asked.local_date:%Y%m%d}:"
+
+        async def refused(reason: str) -> None:
+            await self.service.turn_off(asked.guild_id, reason)
+
+        return await post_once(
+            self.bot,
+            delivery,
+            channel_id=asked.channel_id,
+            nonce=post.nonce,
+            message=lambda: {
+                "embed": question_embed(
+                    asked, post.question, late=post.late, offline=post.offline, closes_at=post.closes_at
+                ),
+                "view": answer_view(asked),
+            },
+            is_ours=lambda message: any(c.startswith(prefix) for c in custom_ids(message)),
+            nonce_window=self.bot.services.outbox.nonce_window,
+            complete=lambda message_id: self.service.posted(post, message_id),
+            refused=refused,
+            what="question of the day",
+        )
 
 
-class DailySource:
-    """The question of the day as a source for the bot's one scheduler."""
+class DailyRevealEditor:
+    """The outbox's executor for a closed question: edit it in place into its answer and votes."""
 
-    name = "daily-question"
+    kind = Kind.DAILY_REVEAL
+    patience = dt.timedelta(days=1)
 
     def __init__(self, bot: HeartstopperBot, service: DailyQuestionService) -> None:
         self.bot = bot
         self.service = service
 
-    async def due(self) -> AsyncIterator[Job]:
-        async for plan in self.service.due_plans():
-            yield DailyPost(plan, self._send)
-
-    async def next_due_at(self) -> dt.datetime | None:
-        return await self.service.next_due_at()
-
-    async def _send(self, plan: DailyPlan) -> bool:
-        if await off_if_unusable(
-            self.bot, plan.guild_id, plan.channel_id, self.service.turn_off, "question of the day"
-        ):
-            return True
-        if plan.reveal is not None and plan.reveal.question.message_id is not None:
-            old = self.bot.get_partial_messageable(plan.reveal.question.channel_id, guild_id=plan.guild_id)
-            try:
-                await within(
-                    old.get_partial_message(plan.reveal.question.message_id).edit(
-                        embed=reveal_embed(plan.reveal, plan.revealed_question), view=closed_view(plan.reveal.question)
-                    )
-                )
-            except (TimeoutError, discord.HTTPException) as exc:
-                log.info("could not reveal the question of the day in guild %s: %s", plan.guild_id, exc)
-        channel = self.bot.get_partial_messageable(plan.channel_id, guild_id=plan.guild_id)
-        try:
-            message = await within(
-                channel.send(
-                    embed=question_embed(plan.asked, plan.question, late=plan.late, closes_at=plan.closes_at),
-                    view=answer_view(plan.asked),
-                    nonce=plan.nonce,
-                )
-            )
-        except discord.NotFound:
-            await self.service.turn_off(plan.guild_id, "the question-of-the-day channel no longer exists")
-            return True
-        except discord.Forbidden:
-            await self.service.turn_off(
-                plan.guild_id, f"Discord refused my question of the day in <#{plan.channel_id}> (403)"
-            )
-            return True
-        except (TimeoutError, discord.HTTPException, OSError) as exc:
-            log.warning("question of the day for guild %s failed, will retry: %s", plan.guild_id, exc)
-            return False
-        await self.service.record_posted(plan, message.id)
-        return True
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        plan = await self.service.reveal_of(delivery)
+        message_id = None if plan is None else plan.reveal.question.message_id
+        if plan is None or message_id is None:
+            return Abandon("the question was never posted, so there is nothing to reveal")
+        asked = plan.reveal.question
+        return await edit_once(
+            self.bot,
+            delivery,
+            channel_id=asked.channel_id,
+            message_id=message_id,
+            message=lambda: {"embed": reveal_embed(plan.reveal, plan.question), "view": closed_view(asked)},
+            shows_it=_shows_reveal,
+            what="reveal of the question of the day",
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class RevealPost:
-    plan: RevealPlan
-    bot: HeartstopperBot
-
-    @property
-    def guild_id(self) -> int:
-        return self.plan.reveal.question.guild_id
-
-    async def run(self) -> bool:
-        """Edit the closed question in place; its answers and streaks are saved already."""
-        asked = self.plan.reveal.question
-        if asked.message_id is None:
-            return True
-        channel = self.bot.get_partial_messageable(asked.channel_id, guild_id=asked.guild_id)
-        try:
-            await within(
-                channel.get_partial_message(asked.message_id).edit(
-                    embed=reveal_embed(self.plan.reveal, self.plan.question), view=closed_view(asked)
-                )
-            )
-        except (TimeoutError, discord.HTTPException) as exc:
-            log.info("could not reveal the question of the day in guild %s: %s", asked.guild_id, exc)
-        return True
-
-
-class DailyRevealSource:
-    """Questions of the day whose answer window (``/settings daily-question hours:``) has closed."""
-
-    name = "daily-reveal"
-
-    def __init__(self, bot: HeartstopperBot, service: DailyQuestionService) -> None:
-        self.bot = bot
-        self.service = service
-
-    async def due(self) -> AsyncIterator[Job]:
-        async for plan in self.service.due_reveals():
-            yield RevealPost(plan, self.bot)
-
-    async def next_due_at(self) -> dt.datetime | None:
-        return await self.service.next_closing_at()
+def _shows_reveal(message: discord.Message) -> bool:
+    """The message already shows the answer: every button is disabled."""
+    buttons = [child for row in message.components for child in getattr(row, "children", [])]
+    return bool(buttons) and all(getattr(b, "disabled", False) for b in buttons)

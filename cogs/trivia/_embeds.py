@@ -16,6 +16,11 @@ from bot.ui.embeds import GREY, LEAF, MINT, PINK, add_field, base_embed, footer
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
+def place(rank: int, points: int) -> str:
+    """A medal for the top three who scored; a plain number otherwise (no gold for 0 points)."""
+    return MEDALS[rank] if rank in MEDALS and points > 0 else f"`{rank}.`"
+
+
 def _option_line(index: int, text: str) -> str:
     return f"**{LETTERS[index]}** · {escape_markdown(text)}"
 
@@ -82,8 +87,7 @@ def standings_lines(table: list[Standing], limit: int = 10) -> str:
     if not table:
         return "No one scored this time."
     return "\n".join(
-        f"{MEDALS.get(s.rank, f'`{s.rank}.`')} <@{s.user_id}> — **{s.points}** pts ({s.correct} right)"
-        for s in table[:limit]
+        f"{place(s.rank, s.points)} <@{s.user_id}> — **{s.points}** pts ({s.correct} right)" for s in table[:limit]
     )
 
 
@@ -95,11 +99,14 @@ def final_embed(session: GameSession, table: list[Standing]) -> discord.Embed:
 
 
 def interrupted_embed(table: list[Standing], revealed: int, total: int) -> discord.Embed:
-    lines = standings_lines(table) if table else ""
+    if revealed:
+        saved = f"Points for the {revealed} question{'s' if revealed != 1 else ''} revealed before that are saved."
+    else:
+        saved = "No question had been revealed yet, so no points changed."
+    lines = standings_lines(table) if table and revealed else ""
     embed = base_embed(
         "⚠️ Trivia interrupted",
-        "This game was cut short when the bot restarted. Points for the "
-        f"{revealed} question{'s' if revealed != 1 else ''} revealed before that are saved.\n\n" + (lines or ""),
+        f"This game was cut short when the bot stopped. {saved}" + (f"\n\n{lines}" if lines else ""),
         colour=GREY,
     )
     return footer(embed, f"{revealed}/{total} questions revealed · start a new game with /trivia start")
@@ -112,7 +119,7 @@ def leaderboard_embed(board: Leaderboard, guild_name: str) -> discord.Embed:
     for ranked in board.top:
         row = ranked.score
         lines.append(
-            f"{MEDALS.get(ranked.rank, f'`{ranked.rank}.`')} <@{row.user_id}> — **{row.points}** pts "
+            f"{place(ranked.rank, row.points)} <@{row.user_id}> — **{row.points}** pts "
             f"({row.correct}/{row.answered} right)"
         )
     embed = base_embed(f"🏆 {escape_markdown(guild_name)} leaderboard", "\n".join(lines), colour=LEAF)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.localdiscord import builders as b
-from tests.conftest import settle, start_bot
+from tests.conftest import delivered, settle, start_bot
 
 MOD = b.MODERATOR_PERMS
 
@@ -68,7 +68,7 @@ async def test_daily_post_arrives_on_time_once_and_not_again_after_restart(fake,
         await manual_clock.advance(60)
         await settle()
         assert len(fake.channel_posts(channel_id)) == 1
-        assert await again.services.countdown.sent_count(int(guild["id"])) == 1
+        assert await delivered(again.db, "countdown", int(guild["id"])) == 1
     finally:
         await again.stop()
 

@@ -178,3 +178,68 @@ async def test_a_moderator_set_window_closes_and_reveals_the_question_in_time(fa
         assert (await handle.services.daily.streak(int(guild["id"]), int(BEN["id"]))) == (1, 1)
     finally:
         await handle.stop()
+
+
+async def _answer_text(fake, inter) -> str:
+    first = await fake.reply_to(inter, timeout=15)
+    if first["type"] == 5:  # deferred while the database was busy: the answer is the follow-up
+        return (await fake.followup_of(inter, timeout=15))["content"]
+    return first["data"]["content"]
+
+
+async def test_an_answer_racing_the_window_close_is_counted_or_refused_never_lost(
+    fake, db_target, catalog, manual_clock
+):
+    """Members click just as the answer window closes: each answer is either in the reveal's counts and the
+    streaks, or refused as closed; never told "Locked in" and then left out."""
+    guild = fake.add_guild()
+    guild_id, channel_id = int(guild["id"]), fake.channel_ids(guild)[1]
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
+    try:
+        await fake.reply_to(
+            await fake.slash(
+                "settings daily-question",
+                guild,
+                permissions=b.MODERATOR_PERMS,
+                channel=channel_id,
+                time="18:00",
+                timezone="Europe/London",
+                hours=1,
+            )
+        )
+        await manual_clock.set(FIRST)
+        await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
+        [question] = _questions(fake, channel_id)
+        asked = await handle.services.daily._repo.question(guild_id, dt.date(2026, 11, 25))
+        await settle()
+        members = [b.user(6000 + i, f"m{i}") for i in range(24)]
+        ids = button_ids(question)
+
+        async def close() -> None:
+            await manual_clock.set(FIRST + dt.timedelta(hours=1, seconds=1))
+            handle.bot.scheduler.wake()
+
+        inters = []
+        for n, member in enumerate(members):  # a click every few milliseconds, the window closing mid-stream
+            if n == len(members) // 2:
+                closing = asyncio.create_task(close())
+            inters.append(await fake.click(int(question["id"]), ids[asked.correct_index], guild, user_obj=member))
+            await asyncio.sleep(0.003)
+        await closing
+        texts = [await _answer_text(fake, i) for i in inters]
+        await fake.wait_for("PATCH", rf"^/channels/{channel_id}/messages/{question['id']}$")
+        await settle()
+        locked = {int(m["id"]) for m, text in zip(members, texts, strict=True) if text.startswith("Locked in")}
+        refused = [text for text in texts if "closed" in text]
+        assert len(locked) + len(refused) == len(members), texts
+        stored = await handle.db.fetch_all(
+            "SELECT user_id FROM daily_answers WHERE guild_id = ? AND local_date = ?", (guild_id, "2026-11-25")
+        )
+        assert {int(r[0]) for r in stored} == locked
+        revealed = fake.messages[int(question["id"])]
+        assert f"{len(locked)} of {len(locked)} answered right" in revealed["embeds"][0]["fields"][0]["value"]
+        for member in members:
+            current, _ = await handle.services.daily.streak(guild_id, int(member["id"]))
+            assert current == (1 if int(member["id"]) in locked else 0)
+    finally:
+        await handle.stop()

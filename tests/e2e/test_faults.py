@@ -13,7 +13,7 @@ import sys
 import bot.ui.rest
 from bot.localdiscord import builders as b
 from bot.localdiscord.server import button_ids
-from tests.conftest import daily_countdown, settle, start_bot
+from tests.conftest import daily_countdown, delivered, settle, start_bot
 
 ALICE, BEN, CARA = (b.user(2000 + i, n) for i, n in enumerate(("alice", "ben", "cara")))
 
@@ -119,8 +119,8 @@ async def test_countdown_post_that_hangs_is_retried_and_shown_once(fake, db_targ
         await settle()
         stored = [m for m in fake.messages.values() if m["channel_id"] == str(slow_channel)]
         assert len(stored) == 1, "the retry reused the nonce, so Discord shows one post"
-        assert await handle.services.countdown.sent_count(int(slow["id"])) == 1
-        assert await handle.services.countdown.sent_count(int(fine["id"])) == 1
+        assert await delivered(handle.db, "countdown", int(slow["id"])) == 1
+        assert await delivered(handle.db, "countdown", int(fine["id"])) == 1
     finally:
         await handle.stop()
 

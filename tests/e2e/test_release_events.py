@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
+import bot.ui.rest
 from bot.localdiscord import builders as b
 from tests.conftest import settle, start_bot
 
@@ -74,8 +76,66 @@ async def test_missing_create_events_is_reported_and_never_retried(fake, tmp_pat
         await _ok(fake, guild, "settings release-events", state="on")
         show = await fake.reply_to(await fake.slash("settings show", guild, **MOD))
         fields = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}
-        assert "Create Events: ❌" in fields["Release events"] and "Stopped:" in fields["Release events"]
+        assert fields["Release events"].startswith("Stopped: I am missing the Create Events permission")
+        assert "✅" not in fields["Release events"]
         await _ok(fake, guild, "event add", name="Film night", date="2027-07-01")
         assert fake.find("POST", EVENTS) == []  # known missing: no request is even tried
+    finally:
+        await handle.stop()
+
+
+async def test_a_create_that_timed_out_after_discord_stored_it_is_adopted_not_repeated(
+    fake, db_target, catalog, manual_clock, monkeypatch
+):
+    """Discord makes the event but the bot never hears back: the retry lists the server's events and adopts
+    its own, so members see one event, and the bot remembers that one."""
+    monkeypatch.setattr(bot.ui.rest, "REST_TIMEOUT", 0.3)
+    guild = fake.add_guild(bot_permissions=b.MEMBER_PERMS | b.CREATE_EVENTS)
+    guild_id = int(guild["id"])
+    handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
+    try:
+        await _ok(fake, guild, "event add", name="Watch party", date="2027-06-01", time="19:00", timezone="UTC")
+        fake.inject("POST", EVENTS, store_then="hang")
+        await _ok(fake, guild, "settings release-events", state="on")
+        await fake.wait_until(lambda: len(fake.scheduled_events.get(guild_id, {})) == 1, 10, "Discord storing it")
+        for _ in range(200):  # the bot's own record of the attempt: it timed out, outcome unknown
+            row = await handle.db.fetch_one("SELECT state, reason FROM outbox WHERE kind = 'scheduled-event'")
+            if row is not None and row[0] == "attempting" and row[1]:
+                break
+            await asyncio.sleep(0.02)
+        await manual_clock.advance(31)  # the retry
+        for _ in range(200):
+            row = await handle.db.fetch_one("SELECT state, outcome FROM outbox WHERE kind = 'scheduled-event'")
+            if row is not None and row[0] == "done":
+                break
+            await asyncio.sleep(0.02)
+        assert tuple(row) == ("done", "adopted")
+        [made] = fake.scheduled_events[guild_id].values()
+        assert len(fake.find("POST", EVENTS)) == 1, "never created a second time"
+        remembered = await handle.db.fetch_value(
+            "SELECT discord_event_id FROM scheduled_events WHERE guild_id = ?", (guild_id,)
+        )
+        assert int(remembered) == int(made["id"])
+    finally:
+        await handle.stop()
+
+
+async def test_a_refusal_with_the_permission_in_place_reads_as_one_reason(fake, tmp_path, catalog, manual_clock):
+    """A 403 although the bot seems to have Create Events: /settings show gives one account, not "✅" and "missing"."""
+    guild = fake.add_guild(bot_permissions=b.MEMBER_PERMS | b.CREATE_EVENTS)
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
+    try:
+        await _ok(fake, guild, "event add", name="Watch party", date="2027-06-01")
+        fake.inject("POST", EVENTS, 403, body={"code": 50013, "message": "Missing Permissions"})
+        await _ok(fake, guild, "settings release-events", state="on")
+        await fake.wait_for("POST", EVENTS)
+        for _ in range(200):
+            if (await handle.services.settings.get(int(guild["id"]))).release_events_problem:
+                break
+            await asyncio.sleep(0.02)
+        show = await fake.reply_to(await fake.slash("settings show", guild, **MOD))
+        events = {f["name"]: f["value"] for f in show["data"]["embeds"][0]["fields"]}["Release events"]
+        assert events.startswith("Stopped: Discord refused to make an event here (403)")
+        assert "✅" not in events and "missing" not in events
     finally:
         await handle.stop()

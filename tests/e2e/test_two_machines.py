@@ -9,7 +9,6 @@ its own interrupted game), no second ever carries more than 50 requests, and not
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import random
 import time
@@ -21,7 +20,7 @@ from bot.services.countdown import post_nonce
 from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
-from tests.conftest import daily_countdown, settle, start_bot
+from tests.conftest import daily_countdown
 from tests.procbot import spawn
 from tests.servers import redis_server
 
@@ -143,41 +142,121 @@ def _finished(fake, guild: dict) -> bool:
     )
 
 
-async def test_a_rolling_deploy_never_runs_one_shard_twice(fake, pg, catalog, manual_clock):
-    """The new process starts while the old still runs: it waits for the old one's shard lock, says so
-    in /about, posts nothing meanwhile, and takes over the day after the old process has gone."""
-    guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(5)]
+async def test_a_rolling_deploy_keeps_the_old_processs_game_and_closes_it_once_after(fake, pg, catalog):
+    """The new process starts while the old one runs a game: it waits for the old one's shards before it
+    even connects, so the game plays on and clicks during the overlap get real answers from the process
+    that runs it; only once the old process has exited is the unfinished game closed, once."""
+    guild = fake.add_guild(channels=2)
+    guild_id, channel_id = int(guild["id"]), fake.channel_ids(guild)[1]
     url = await pg.fresh()
-    old = await start_bot(fake, url, catalog, clock=manual_clock)
+    db = await open_database(url)
+    await migrate(db)
+    services = build_services(db, catalog, ManualClock(DUE), random.Random(1))
+    await services.settings.set_trivia_seconds(guild_id, 20)
+    env = {"PROCBOT_CLOCK_SPEED": "10", "PROCBOT_CLOCK_START": DUE.isoformat()}  # a question lasts 2 s
+    old = await spawn(fake, url, **env)
     new = None
     try:
-        for guild in guilds:
-            await daily_countdown(old.services, int(guild["id"]), fake.channel_ids(guild)[0])
-        new = await start_bot(fake, url, catalog, clock=manual_clock)
-        for _ in range(200):  # the bot's own state: nothing the stand-in sees, so poll
-            if new.bot.scheduler.waiting_for_shards:
-                break
-            await asyncio.sleep(0.05)
-        assert new.bot.scheduler.waiting_for_shards
-        about = await fake.reply_to(await fake.slash("about", guilds[0]))
-        assert "another process still runs one of this process's shards" in str(about)
+        started = await fake.reply_to(await fake.slash("trivia start", guild, channel_id=channel_id, questions=10))
+        assert "already running" not in str(started)
+        identified = len(fake.identifies)
+        new = await spawn(fake, url, wait_ready=False, **env)  # the rolling deploy's new process
+        answers = []
+        for number in (1, 2, 3):  # the overlap: three questions asked, answered and revealed by the old process
+            await fake.wait_until(lambda n=number: _open(fake, channel_id, n), 30, f"question {number}")
+            message = _open(fake, channel_id, number)
+            click = await fake.click(int(message["id"]), button_ids(message)[0], guild, user_obj=PLAYERS[0])
+            answers.append((await fake.reply_to(click))["data"]["content"])
+        assert all(a.startswith("Locked in") for a in answers), answers  # never "this game has ended"
+        assert len(fake.identifies) == identified and new.returncode is None  # the new one has not connected
+        status = await db.fetch_value("SELECT status FROM trivia_games WHERE guild_id = ?", (guild_id,))
+        assert status == "running"
 
-        first_due = dt.datetime(2026, 11, 26, 9, 0, 5, tzinfo=dt.UTC)
-        await manual_clock.set(first_due)
-        for guild in guilds:
-            await fake.wait_until(lambda g=guild: len(fake.channel_posts(fake.channel_ids(g)[0])) == 1, 10, "day 1")
-        await old.stop()  # the old process exits; its session, and with it the shard lock, ends
-
-        await manual_clock.set(first_due + dt.timedelta(days=1))
-        for guild in guilds:
-            await fake.wait_until(lambda g=guild: len(fake.channel_posts(fake.channel_ids(g)[0])) == 2, 20, "day 2")
-        await settle()
-        assert not new.bot.scheduler.waiting_for_shards
-        for guild in guilds:  # one post a day, never two
-            nonces = [p["nonce"] for p in fake.channel_posts(fake.channel_ids(guild)[0])]
-            assert len(nonces) == len(set(nonces)) == 2
+        old.terminate()  # the old process exits (SIGTERM, as a deploy stops it); its shard locks go with it
+        await old.wait()
+        await fake.wait_until(lambda: len(fake.identifies) > identified, 60, "the new process connecting")
+        await fake.wait_until(lambda: len(_notices(fake, channel_id)) == 1, 60, "the interrupted notice")
+        await _until_closed(db, guild_id)
+        await asyncio.sleep(0.5)  # a second notice would follow within the next executor turn: look again
+        assert len(_notices(fake, channel_id)) == 1
+        assert (
+            await db.fetch_value(
+                "SELECT COUNT(*) FROM trivia_answers a JOIN trivia_games g ON g.id = a.game_id WHERE g.guild_id = ?",
+                (guild_id,),
+            )
+            >= 2
+        )  # the answers of the questions the old process revealed are kept
     finally:
-        if new is not None:
-            await new.stop()
-        with contextlib.suppress(Exception):
-            await old.stop()
+        for proc in (old, new):
+            if proc is not None:
+                await _kill(proc)
+        await db.close()
+
+
+def _open(fake, channel_id: int, number: int) -> dict | None:
+    """The open (clickable) question ``number`` of the game in ``channel_id``, if it is up."""
+    message = fake.latest_with_buttons(channel_id)
+    if message is None or any(c.get("disabled") for row in message["components"] for c in row["components"]):
+        return None
+    title = (message["embeds"][0].get("title") or "") if message["embeds"] else ""
+    return message if f"Question {number}" in title else None
+
+
+def _notices(fake, channel_id: int) -> list[dict]:
+    return [
+        m
+        for m in fake.messages.values()
+        if m["channel_id"] == str(channel_id) and m["embeds"] and "interrupted" in (m["embeds"][0].get("title") or "")
+    ]
+
+
+async def _until_closed(db, guild_id: int) -> None:
+    for _ in range(300):
+        if await db.fetch_value("SELECT status FROM trivia_games WHERE guild_id = ?", (guild_id,)) == "interrupted":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the game was never closed")
+
+
+async def test_two_processes_started_together_make_each_release_event_once(fake, pg, catalog):
+    """Both processes plan scheduled events for their own shards only: one event per release per server,
+    each remembered by the bot (none orphaned)."""
+    guilds, by_shard = [], {0: [], 1: []}
+    while min(len(v) for v in by_shard.values()) < 4:
+        guild = fake.add_guild(f"e{len(guilds)}", channels=1, bot_permissions=b.MEMBER_PERMS | b.CREATE_EVENTS)
+        guilds.append(guild)
+        by_shard[(int(guild["id"]) >> 22) % 2].append(guild)
+        await asyncio.sleep(0.0011)
+    url = await pg.fresh()
+    db = await open_database(url)
+    await migrate(db)
+    services = build_services(db, catalog, ManualClock(DUE - dt.timedelta(days=1)), random.Random(1))
+    for guild in guilds:
+        await services.countdown.add_event(
+            int(guild["id"]), 1, name="Watch party", date="2027-06-01", time="20:00", timezone="UTC"
+        )
+        await services.release_events.set_enabled(int(guild["id"]), True)
+    env = {"SHARD_COUNT": "2", "PROCBOT_CLOCK_START": DUE.isoformat()}
+    procs = []
+    try:
+        procs = list(
+            await asyncio.gather(
+                spawn(fake, url, shards=(0,), SHARD_IDS="0", **env), spawn(fake, url, shards=(1,), SHARD_IDS="1", **env)
+            )
+        )
+        for guild in guilds:
+            await fake.wait_until(
+                lambda g=guild: len(fake.scheduled_events.get(int(g["id"]), {})) >= 1, 60, f"events in {guild['name']}"
+            )
+        await asyncio.sleep(1.0)  # time for any second create to arrive
+    finally:
+        for proc in procs:
+            await _kill(proc)
+    for guild in guilds:
+        made = list(fake.scheduled_events[int(guild["id"])].values())
+        assert [e["name"] for e in made] == ["Watch party"], guild["name"]
+        remembered = await db.fetch_all(
+            "SELECT discord_event_id FROM scheduled_events WHERE guild_id = ?", (int(guild["id"]),)
+        )
+        assert [int(r[0]) for r in remembered] == [int(made[0]["id"])]  # the bot knows the one it made
+    await db.close()

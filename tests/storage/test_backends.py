@@ -5,8 +5,8 @@
   NOTHING RETURNING`` and a transaction that claims twice still commits;
 - READ COMMITTED does not serialise writers: each check-then-write takes the server's advisory lock;
 - concurrent score writes of one server do not deadlock in the histogram trigger;
-- claims carry a lease; each shard's scheduler holds a lock; migrations race safely;
-- both migration folders describe the same tables and columns.
+- outbox rows are planned once and leased on the database's clock; each shard is held by one process;
+  migrations race safely.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ import asyncpg
 import pytest
 
 from bot.domain.countdown import ServerEvent
+from bot.domain.outbox import Kind, Planned, State
 from bot.domain.trivia import Answer
 from bot.storage import open_database
-from bot.storage.countdown import CLAIM_LEASE, AddResult, CountdownPostRepository, EventRepository, PostState
+from bot.storage.countdown import AddResult, EventRepository
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.migrate import current_version, latest_version, migrate
+from bot.storage.outbox import OutboxRepository
 from bot.storage.server_packs import SaveResult, ServerPackRepository, StoredPack
 from bot.storage.trivia import TriviaRepository
 
@@ -74,14 +76,18 @@ async def test_instants_are_compared_as_instants(db):
         assert not wrong, wrong
 
 
-async def test_a_claim_inside_a_transaction_never_dooms_it(db):
-    """Claiming a day twice in one transaction answers from the ledger and the transaction still commits."""
+async def test_planning_twice_inside_a_transaction_never_dooms_it(db):
+    """Planning a day twice in one transaction answers from the outbox and the transaction still commits."""
     async with db.transaction() as tx:
-        posts = CountdownPostRepository(tx, holder="a")
-        assert await posts.claim(BIG_GUILD, NOW.date(), "n1", NOW) is PostState.NEW
-        assert await posts.claim(BIG_GUILD, NOW.date(), "n1", NOW) is PostState.PENDING  # own claim: retry
+        outbox = OutboxRepository(tx)
+        assert await outbox.plan(_planned(), NOW)
+        assert not await outbox.plan(_planned(), NOW)  # ON CONFLICT DO NOTHING, not a caught violation
         await GuildConfigRepository(tx).set_spoiler_season(BIG_GUILD, 1, NOW)
     assert (await GuildConfigRepository(db).get(BIG_GUILD)).spoiler_season == 1
+
+
+def _planned(key: str = "2026-12-01") -> Planned:
+    return Planned(Kind.COUNTDOWN, BIG_GUILD, key, {"nonce": "n"}, NOW, BIG_USER)
 
 
 async def test_catching_a_unique_violation_would_doom_a_postgresql_transaction(pg):
@@ -122,23 +128,50 @@ async def test_limits_hold_under_concurrent_writers(db):
     assert len(await events.list(BIG_GUILD)) == 5
 
 
-async def test_concurrent_claims_of_one_day_give_one_new(db):
-    repos = [CountdownPostRepository(db, holder=f"process-{i}") for i in range(8)]
-    states = await asyncio.gather(*(r.claim(BIG_GUILD, NOW.date(), "nonce", NOW) for r in repos))
-    assert states.count(PostState.NEW) == 1 and states.count(PostState.CLAIMED) == 7
+async def test_concurrent_plans_and_claims_of_one_day_give_one_row_and_one_attempt(db):
+    outbox = OutboxRepository(db)
+    planned = await asyncio.gather(*(outbox.plan(_planned(), NOW) for _ in range(8)))
+    assert planned.count(True) == 1
+    claims = await asyncio.gather(*(outbox.claim(f"host/{i}/x", NOW, 5) for i in range(8)))
+    assert sorted(len(c) for c in claims) == [0] * 7 + [1]
 
 
-async def test_a_claim_lease_protects_a_live_holder_and_expires_for_a_dead_one(db):
-    a, b = CountdownPostRepository(db, holder="host/1"), CountdownPostRepository(db, holder="host/2")
-    day = NOW.date()
-    assert await a.claim(BIG_GUILD, day, "nonce", NOW) is PostState.NEW
-    assert await b.claim(BIG_GUILD, day, "nonce", NOW + CLAIM_LEASE / 2) is PostState.CLAIMED
-    assert await a.claim(BIG_GUILD, day, "nonce", NOW + CLAIM_LEASE / 2) is PostState.PENDING  # its own
-    later = NOW + CLAIM_LEASE / 2 + CLAIM_LEASE + dt.timedelta(seconds=1)
-    assert await b.claim(BIG_GUILD, day, "nonce", later) is PostState.PENDING  # stale: b retries, same nonce
-    assert await a.claim(BIG_GUILD, day, "nonce", later) is PostState.CLAIMED  # now b's
-    await b.mark_sent(BIG_GUILD, day, message_id=1, late=False, next_post_at=later, no_date_post=False, now=later)
-    assert await a.claim(BIG_GUILD, day, "nonce", later + CLAIM_LEASE * 2) is PostState.SENT
+async def test_a_lease_protects_a_live_holder_and_expires_for_a_dead_one(db):
+    """Leases are stamped with the database's clock: a live holder's row is never attempted twice;
+    a holder that went quiet loses it when the lease runs out, and its late outcome is not recorded."""
+    outbox = OutboxRepository(db)
+    await outbox.plan(_planned(), NOW)
+    [first] = await outbox.claim("host/1/a", NOW, 5)
+    assert first.attempts == 1 and first.last_result is None and not first.outcome_unknown
+    assert await outbox.claim("host/2/b", NOW, 5) == []  # a's lease is live
+    await db.execute("UPDATE outbox SET lease_until = ?", ((await db.now() - dt.timedelta(seconds=1)).isoformat(),))
+    [second] = await outbox.claim("host/2/b", NOW, 5)  # a went quiet: b takes over, knowing a's outcome is unknown
+    assert second.attempts == 2 and second.outcome_unknown and second.first_attempt_at == first.first_attempt_at
+    assert not await outbox.finish("host/1/a", first, how="sent", discord_id=1, complete=None)  # too late for a
+    assert await outbox.finish("host/2/b", second, how="adopted", discord_id=1, complete=None)
+    record = await outbox.get(Kind.COUNTDOWN, BIG_GUILD, "2026-12-01")
+    assert record is not None and record.state is State.DONE and record.outcome == "adopted"
+    assert record.discord_id == 1 and record.attempts == 2
+
+
+async def test_a_dead_holders_lease_is_taken_at_once(db):
+    outbox = OutboxRepository(db)
+    await outbox.plan(_planned(), NOW)
+    assert await outbox.claim("host/1/a", NOW, 5)
+    assert await outbox.claim("host/2/b", NOW, 5, dead_holders=["host/1/a"])
+
+
+async def test_a_replanned_wish_wins_over_an_attempt_of_the_old_one(db):
+    outbox = OutboxRepository(db)
+    await outbox.replan(_planned(), NOW)
+    [old] = await outbox.claim("host/1/a", NOW, 5)
+    changed = Planned(Kind.COUNTDOWN, BIG_GUILD, "2026-12-01", {"nonce": "other"}, NOW, BIG_USER)
+    await outbox.replan(changed, NOW)
+    await outbox.replan(changed, NOW)  # the same wish again: no churn
+    assert not await outbox.finish("host/1/a", old, how="sent", discord_id=5, complete=None)
+    await db.execute("UPDATE outbox SET lease_until = NULL")
+    [new] = await outbox.claim("host/1/a", NOW, 5)
+    assert new.payload == {"nonce": "other"} and new.version == old.version + 1
 
 
 async def test_concurrent_score_writes_of_one_server_neither_deadlock_nor_drift(db):
@@ -226,19 +259,3 @@ async def test_a_process_that_gets_only_some_of_its_shards_gives_them_back(pg):
     finally:
         await first.close()
         await second.close()
-
-
-async def test_both_migration_folders_describe_the_same_schema(tmp_path, pg):
-    sqlite_db, pg_db = await open_database(tmp_path / "schema.sqlite3"), await open_database(await pg.fresh())
-    try:
-        await migrate(sqlite_db)
-        tables = [r[0] for r in await sqlite_db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        lite = {(t, r[1]) for t in tables for r in await sqlite_db.fetch_all(f"PRAGMA table_info({t})")}
-        rows = await pg_db.fetch_all(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
-            "AND table_name != 'schema_version'"
-        )
-        assert lite == {(r[0], r[1]) for r in rows}
-    finally:
-        await sqlite_db.close()
-        await pg_db.close()

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 from bot.domain.countdown import ServerEvent
+from bot.domain.outbox import Kind, Planned
 from bot.domain.trivia import Answer
 from bot.storage import open_database
 from bot.storage.copy import DERIVED, TABLES
-from bot.storage.countdown import CountdownPostRepository, EventRepository
+from bot.storage.countdown import EventRepository
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.migrate import migrate
+from bot.storage.outbox import OutboxRepository
 from bot.storage.trivia import TriviaRepository
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,13 +28,13 @@ async def _fill(path: Path) -> None:
     db = await open_database(path)
     await migrate(db)
     config, trivia = GuildConfigRepository(db), TriviaRepository(db)
-    events, posts = EventRepository(db), CountdownPostRepository(db)
+    events, outbox = EventRepository(db), OutboxRepository(db)
     for n, guild in enumerate(GUILDS):
         await config.set_spoiler_season(guild, 1 + n % 3, NOW)
         await config.set_trivia_channel(guild, guild + 1, True)
         start = NOW + dt.timedelta(days=n)
         await events.add(ServerEvent(guild, "Party", "party", start, True, "UTC", 5), max_events=5, now=NOW)
-        await posts.claim(guild, NOW.date(), f"nonce-{guild}", NOW)
+        await outbox.plan(Planned(Kind.COUNTDOWN, guild, NOW.date().isoformat(), {"nonce": str(guild)}, NOW), NOW)
         game = await trivia.create_game(
             guild_id=guild, channel_id=guild + 1, starter_id=5, pack_id="p", total=2, now=NOW
         )

@@ -28,7 +28,7 @@ def test_placeholders_are_numbered_only_in_code(sql: str, expected: str) -> None
 
 
 def test_tokens_give_back_the_text_exactly() -> None:
-    sql = "SELECT 'a;b', \"c\"\"d\", $$x;y$$ -- z;\n/* w; */ ?3;"
+    sql = 'SELECT \'a;b\', "c""d", $$x;y$$ -- z;\n/* w; */ ?3;'
     assert "".join(t.text for t in tokens(sql)) == sql
 
 

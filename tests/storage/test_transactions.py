@@ -27,7 +27,7 @@ DEFERRED_CHILD = (
 async def test_a_failed_commit_is_rolled_back_and_the_next_transaction_works(db):
     """A deferred foreign key fails only at COMMIT; SQLite then leaves the transaction open."""
     await db.execute(DEFERRED_CHILD)
-    with pytest.raises(Exception, match="(?i)foreign key"):
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO commit_probe_child (id, parent_key) VALUES (1, 'nobody')")
     assert await db.fetch_value("SELECT COUNT(*) FROM commit_probe_child") == 0

@@ -1,0 +1,192 @@
+"""How outbox rows reach Discord: a post sent once, an edit made once, and our own messages found again.
+
+Feature-agnostic: each kind's handler (in its cog) renders its message and calls these. The rule
+they keep is the outbox's: never guess. A retry whose earlier attempt may have reached Discord
+(a timeout, a 5xx, a crash mid-attempt) and is older than Discord's nonce window (Discord
+deduplicates a nonce only "in the past few minutes") first reads the channel for the bot's own
+post; one it finds is adopted, not sent again. A channel that cannot be read means the day is
+skipped with the reason: for a daily post, at most once beats twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.domain.outbox import Abandon, Completion, Delivery, Done, Outcome, Retry
+from bot.ui.rest import REST_TIMEOUT, within
+
+log = logging.getLogger(__name__)
+
+CLOCK_SKEW = dt.timedelta(minutes=2)  # read history from a little before the first attempt
+HISTORY_LIMIT = 300  # messages read at most (three requests) when looking for our own post
+
+
+class Unreadable(Exception):
+    """The channel's history cannot be read, so whether our earlier attempt arrived is unknown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def failed(exc: BaseException, what: str) -> Retry | None:
+    """A failure worth trying again, and whether Discord may have acted on it; None if it is not one."""
+    if isinstance(exc, TimeoutError):
+        return Retry(f"no answer from Discord within {REST_TIMEOUT:.0f} s while {what}", unknown=True)
+    if isinstance(exc, discord.RateLimited):
+        return Retry(f"rate limited while {what}", unknown=False)
+    if isinstance(exc, discord.HTTPException) and (exc.status >= 500 or exc.status == 429):
+        return Retry(f"Discord answered {exc.status} while {what}", unknown=exc.status >= 500)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return Retry(f"could not connect to Discord while {what}", unknown=False)
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return Retry(f"the connection to Discord failed while {what}", unknown=True)
+    return None
+
+
+async def find_own_message(
+    bot: discord.Client,
+    channel_id: int,
+    guild_id: int | None,
+    since: dt.datetime,
+    is_ours: Callable[[discord.Message], bool],
+) -> discord.Message | None:
+    """The bot's own message in ``channel_id`` sent after ``since`` for which ``is_ours`` holds."""
+    if bot.user is None:
+        raise Unreadable("I am not logged in yet")
+    # Without Read Message History Discord answers an empty list, not an error: an empty answer would
+    # then look like "never posted". Only a channel the bot can be seen to read is trusted.
+    guild = bot.get_guild(guild_id) if guild_id is not None else None
+    cached = guild.get_channel(channel_id) if guild is not None else None
+    if guild is None or cached is None or guild.me is None:
+        raise Unreadable(
+            f"I can't see <#{channel_id}> right now, so I could not check whether my earlier attempt arrived"
+        )
+    if not cached.permissions_for(guild.me).read_message_history:
+        raise Unreadable(
+            f"I can't read the message history of <#{channel_id}> (Read Message History), so I could not "
+            "check whether my earlier attempt arrived"
+        )
+    channel = bot.get_partial_messageable(channel_id, guild_id=guild_id)
+    after = discord.Object(id=discord.utils.time_snowflake(since - CLOCK_SKEW))
+    try:
+        async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
+            if message.author.id == bot.user.id and is_ours(message):
+                return message
+    except discord.Forbidden:
+        raise Unreadable(
+            f"I can't read the message history of <#{channel_id}> (Read Message History), so I could not "
+            "check whether my earlier attempt arrived"
+        ) from None
+    except discord.NotFound:
+        raise Unreadable(f"<#{channel_id}> no longer exists") from None
+    return None
+
+
+async def post_once(
+    bot: discord.Client,
+    delivery: Delivery,
+    *,
+    channel_id: int,
+    nonce: str,
+    message: Callable[[], dict[str, Any]],
+    is_ours: Callable[[discord.Message], bool],
+    nonce_window: dt.timedelta,
+    complete: Callable[[int], Completion | None],
+    refused: Callable[[str], Awaitable[None]],
+    what: str,
+) -> Outcome:
+    """Send ``message()`` to ``channel_id`` so that it exists there once.
+
+    ``refused(reason)`` runs when Discord says the channel is gone (404) or closed to the bot (403),
+    so the feature turns itself off with the reason moderators see.
+    """
+    if delivery.must_reconcile(nonce_window):
+        try:
+            found = await within(
+                find_own_message(bot, channel_id, delivery.guild_id, delivery.first_attempt_at, is_ours)
+            )
+        except Unreadable as exc:
+            return Abandon(f"skipped: {exc.reason} (at most once beats twice)")
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            retry = failed(exc, f"checking <#{channel_id}> for my earlier {what}")
+            return retry or Retry(f"could not check <#{channel_id}> for my earlier {what}: {exc}")
+        if found is not None:
+            log.info("adopting %s %s in guild %s: it reached Discord before", what, found.id, delivery.guild_id)
+            return Done("adopted", found.id, complete(found.id))
+    channel = bot.get_partial_messageable(channel_id, guild_id=delivery.guild_id)
+    try:
+        sent = await within(channel.send(**message(), nonce=nonce, allowed_mentions=discord.AllowedMentions.none()))
+    except discord.NotFound:
+        reason = f"the channel for the {what} no longer exists (Discord said 404)"
+        await refused(reason)
+        return Abandon(reason)
+    except discord.Forbidden:
+        reason = (
+            f"Discord refused my {what} in <#{channel_id}> (403): check that I can view, send and embed links there"
+        )
+        await refused(reason)
+        return Abandon(reason)
+    except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        retry = failed(exc, f"sending the {what}")
+        if retry is None:  # a 4xx that will not change by trying again
+            return Abandon(f"Discord refused the {what}: {exc}")
+        return retry
+    return Done("sent", sent.id, complete(sent.id))
+
+
+async def edit_once(
+    bot: discord.Client,
+    delivery: Delivery,
+    *,
+    channel_id: int,
+    message_id: int,
+    message: Callable[[], dict[str, Any]],
+    shows_it: Callable[[discord.Message], bool],
+    what: str,
+    deleted: Callable[[], Awaitable[Outcome]] | None = None,
+) -> Outcome:
+    """Edit ``message_id`` into ``message()``; after an attempt with an unknown outcome, read it first.
+
+    ``deleted()``, when given, decides what happens if the message is gone (post a new one, say).
+    """
+    channel = bot.get_partial_messageable(channel_id, guild_id=delivery.guild_id)
+    try:
+        if delivery.outcome_unknown:
+            current = await within(channel.fetch_message(message_id))
+            if shows_it(current):
+                return Done("adopted", message_id)
+        await within(channel.get_partial_message(message_id).edit(**message()))
+    except discord.NotFound:
+        if deleted is not None:
+            return await deleted()
+        return Abandon(f"the message for the {what} was deleted")
+    except discord.Forbidden:
+        return Abandon(f"Discord refused the {what} in <#{channel_id}> (403)")
+    except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        retry = failed(exc, f"making the {what}")
+        return retry or Abandon(f"Discord refused the {what}: {exc}")
+    return Done("sent", message_id)
+
+
+def embed_at(message: discord.Message, instant: dt.datetime | None) -> bool:
+    """Whether one of the message's embeds carries ``instant`` as its timestamp (how our posts mark their day)."""
+    if instant is None:
+        return False
+    return any(e.timestamp is not None and abs((e.timestamp - instant).total_seconds()) < 1 for e in message.embeds)
+
+
+def custom_ids(message: discord.Message) -> list[str]:
+    ids: list[str] = []
+    for row in message.components:
+        for child in getattr(row, "children", []):
+            custom_id = getattr(child, "custom_id", None)
+            if custom_id:
+                ids.append(custom_id)
+    return ids
