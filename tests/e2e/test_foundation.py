@@ -13,7 +13,7 @@ from tests.conftest import start_bot
 async def test_start_ready_and_command_sync_body(running, fake):
     [sync] = fake.find("PUT", r"^/applications/\d+/commands$")
     names = sorted(c["name"] for c in sync.body)
-    assert names == ["about", "cast", "countdown", "episode", "episodes", "event", "settings", "trivia"]
+    assert names == ["about", "cast", "countdown", "episode", "episodes", "event", "privacy", "settings", "trivia"]
     settings = next(c for c in sync.body if c["name"] == "settings")
     assert int(settings["default_member_permissions"]) == 1 << 5  # Manage Server
     identify = fake.identifies[0]
