@@ -46,7 +46,12 @@ def cast_card(member: CastMember, horizon: int) -> discord.Embed:
     add_field(embed, "Group", member.group.heading, inline=True)
     links = "\n".join(describe_source(s) for s in member.sources)
     add_field(embed, "Sources", links)
-    return footer(embed, "Details from later seasons than this server has watched are ||hidden||.")
+    # Embed footers do not render markdown (a ``||spoiler||`` there shows its bars as text): say it in words.
+    if hidden or member.detail_season > horizon or any(s > horizon for s in member.seasons):
+        return footer(
+            embed, "Some details are from seasons this server hasn't watched: click the spoiler bars to see them."
+        )
+    return footer(embed, "/cast on its own lists the whole cast")
 
 
 def cast_pages(cast: tuple[CastMember, ...], horizon: int) -> list[discord.Embed]:

@@ -26,6 +26,7 @@ from bot.localdiscord.server import LocalDiscord, Refused
 from bot.playground.clock import PlaygroundClock
 from bot.playground.commands import CommandEntry, flatten, parse
 from bot.playground.guard import Guard
+from bot.services.settings_report import Upcoming
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class Playground:
         clock: PlaygroundClock,
         members: list[Member],
         *,
-        next_post: Callable[[], Awaitable[dt.datetime | None]],
+        upcoming: Callable[[], Awaitable[list[Upcoming]]],
         guard: Guard,
     ) -> None:
         self.discord = discord
@@ -101,7 +102,7 @@ class Playground:
         self.clock = clock
         self.members = {m.id: m for m in members}
         self.guard = guard
-        self._next_post = next_post
+        self._upcoming = upcoming
         self._clients: dict[web.WebSocketResponse, asyncio.Queue[dict[str, Any]]] = {}
         self._closing: set[asyncio.Task[bool]] = set()
         discord.message_listeners.append(self._message_changed)
@@ -117,6 +118,7 @@ class Playground:
         app.router.add_post("/api/autocomplete", self._autocomplete)
         app.router.add_post("/api/click", self._click)
         app.router.add_post("/api/clock", self._clock)
+        app.router.add_post("/api/upcoming", self._upcoming_view)
         return app
 
     async def _index(self, _: web.Request) -> web.Response:
@@ -331,6 +333,10 @@ class Playground:
         )
         return web.json_response({"ok": True})
 
+    async def _upcoming_view(self, _: web.Request) -> web.Response:
+        """What the bot will do next on its own, feature by feature (the clock panel's list)."""
+        return web.json_response({"ok": True, "upcoming": [_upcoming_json(i) for i in await self._upcoming()]})
+
     async def _clock(self, request: web.Request) -> web.Response:
         """Move the clock; anything it cannot do is a 400 with the reason, never a 500 (1e12 s, NaN, inf)."""
         try:
@@ -344,19 +350,23 @@ class Playground:
             elif action == "advance":
                 self.clock.advance(_number(data, "seconds"))
             elif action == "next-post":
-                due = await self._next_post()
-                if due is None:
-                    return web.json_response(
-                        {
-                            "ok": False,
-                            "error": "No daily countdown is scheduled. As a moderator, run "
-                            "/settings countdown-channel channel:#countdown first.",
-                        }
-                    )
-                self.clock.jump_to(due + dt.timedelta(seconds=1))
+                coming = await self._upcoming()
+                due = [item.at for item in coming if item.at is not None]
+                if not due:
+                    why = "; ".join(f"{item.feature}: {item.note}" for item in coming)
+                    return web.json_response({"ok": False, "error": f"Nothing is scheduled to post. {why}."})
+                self.clock.jump_to(min(due) + dt.timedelta(seconds=1))
             else:
                 raise web.HTTPBadRequest(text="expected an action: speed, advance or next-post")
         except ValueError as exc:
             raise web.HTTPBadRequest(text=str(exc)) from None
         self.broadcast({"type": "clock", "clock": self.clock_state()})
         return web.json_response({"ok": True, "clock": self.clock_state()})
+
+
+def _upcoming_json(item: Upcoming) -> dict[str, Any]:
+    return {
+        "feature": item.feature,
+        "at_ms": None if item.at is None else item.at.timestamp() * 1000,
+        "note": item.note,
+    }

@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from bot.localdiscord.server import LocalDiscord, Recorded
 from bot.playground.clock import PlaygroundClock
 from bot.playground.guard import EXPOSE_FLAG, Guard, is_loopback
 from bot.playground.page import Playground, default_members
-from bot.services import build_services
+from bot.services import Services, build_services
+from bot.services.settings_report import Upcoming
 from bot.settings import SettingsError, default_data_dir, load_settings
 from bot.storage import open_database
 from bot.storage.migrate import migrate
@@ -124,7 +126,7 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         # person who read the printed URL has this.
         guard = Guard(secrets.token_urlsafe(32), bound_host=options.host, exposed=not is_loopback(options.host))
         page = Playground(
-            discord, guild, clock, default_members(), next_post=services.countdown.next_due_at, guard=guard
+            discord, guild, clock, default_members(), upcoming=_upcoming(services, int(guild["id"])), guard=guard
         )
         runner = web.AppRunner(page.app(), access_log=None, shutdown_timeout=2)
         await runner.setup()
@@ -147,3 +149,10 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         await asyncio.wait({stopper, connection}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
     return 0
+
+
+def _upcoming(services: Services, guild_id: int) -> Callable[[], Awaitable[list[Upcoming]]]:
+    async def upcoming() -> list[Upcoming]:
+        return (await services.report.report(guild_id)).upcoming()
+
+    return upcoming

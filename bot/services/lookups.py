@@ -75,8 +75,10 @@ class LookupService:
         if result.outcome is Outcome.AMBIGUOUS:
             names = "\n".join(f"• {m.label}" for m in result.matches)
             raise NotFound(f"{quote_user_text(query)} could be more than one person:\n{names}\nPick one from the list.")
-        hint = ", ".join(m.label for m in result.matches) or "try a first name like `Charlie`"
-        raise NotFound(f"No one called {quote_user_text(query)} in the cast. Did you mean: {hint}?")
+        if result.matches:
+            hint = ", ".join(m.label for m in result.matches)
+            raise NotFound(f"No one called {quote_user_text(query)} in the cast. Did you mean: {hint}?")
+        raise NotFound(f"No one called {quote_user_text(query)} in the cast. Try a first name, like `Charlie`.")
 
     # --- episodes -----------------------------------------------------------------------------
     def episode_suggestions(self, query: str, limit: int = 25) -> list[Match[Episode | Special]]:

@@ -183,7 +183,7 @@ class Page:
         )
 
     def clock(self, label: str) -> None:
-        """Press a clock button by its label (1×, 60×, +1 min, Jump to the next countdown post…)."""
+        """Press a clock button by its label (1×, 60×, +1 min, Jump to the next post…)."""
         from selenium.webdriver.common.by import By
 
         button = self.driver.find_element(By.XPATH, f"//aside[@id='sidebar']//button[normalize-space()='{label}']")

@@ -24,7 +24,7 @@ class StuckSocket:
 
 async def test_a_page_that_falls_behind_is_dropped_and_told_to_reconnect():
     discord: Any = SimpleNamespace(message_listeners=[])
-    page = Playground(discord, {"id": "1"}, PlaygroundClock(), [], next_post=lambda: None, guard=Guard("t" * 43))
+    page = Playground(discord, {"id": "1"}, PlaygroundClock(), [], upcoming=_nothing_upcoming, guard=Guard("t" * 43))
     stuck, reading = StuckSocket(), StuckSocket()
     page._clients[stuck] = asyncio.Queue(MAX_QUEUED)
     page._clients[reading] = asyncio.Queue(MAX_QUEUED)
@@ -36,3 +36,7 @@ async def test_a_page_that_falls_behind_is_dropped_and_told_to_reconnect():
     await asyncio.gather(*page._closing)
     assert stuck.closed_with == (1013, b"fell behind; reconnect")  # the page reconnects for a fresh state
     assert reading.closed_with is None
+
+
+async def _nothing_upcoming() -> list:
+    return []

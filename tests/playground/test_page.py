@@ -63,7 +63,7 @@ def test_moderator_sets_the_countdown_and_jumping_the_clock_posts_exactly_once(p
     page.wait_text("Daily countdown time: 18:30")
     page.channel("countdown")
     assert page.messages() == []  # setting the schedule never posts at once
-    page.clock("Jump to the next countdown post")
+    page.clock("Jump to the next post")
     post = page.wait_text("Daily countdown", "the daily post")
     assert post.find_elements("css selector", ".embed")
     page.clock("+1 min")
@@ -149,3 +149,22 @@ def test_release_events_appear_in_the_server_event_list(page):
     page.until(lambda: page.css("#events li[data-event='Rewatch night']"), "the event in the sidebar")
     page.run("/settings release-events state:off")
     page.until(lambda: not page.css("#events li[data-event]"), "the event removed")
+
+
+def test_the_clock_panel_says_what_comes_next_and_a_jump_with_nothing_due_says_why(page):
+    def upcoming() -> str:
+        return " ".join(node.text for node in page.css("#upcoming li"))
+
+    page.act_as("Ava")
+    page.until(lambda: "countdown: not set" in upcoming(), "the panel: nothing set yet")
+    page.clock("Jump to the next post")
+    page.until(page.local_error, "the reason nothing is due")
+    assert "Nothing is scheduled to post" in page.local_error() and "/settings countdown-channel" in page.local_error()
+    page.run("/settings countdown-channel channel:#countdown")
+    page.wait_text("Daily countdown goes to")
+    # Nothing dated is ahead in the bundled releases: the first post is the weekly "no date yet" reminder.
+    page.until(lambda: 'weekly "no date yet" reminder' in upcoming(), "the panel: the countdown's next post")
+    page.channel("countdown")
+    page.clock("Jump to the next post")
+    page.wait_text("No date yet", "the reminder")
+    page.until(lambda: "quiet" in upcoming(), "the panel: the quiet days until the next reminder")

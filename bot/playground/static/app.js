@@ -191,16 +191,19 @@
       renderMessages();
       live.attempt = 0;
       setConnection("live");
+      refreshUpcoming();
       document.body.dataset.ready = "true";
     } else if (event.type === "create" || event.type === "update") {
       store(event.message);
       renderOne(event.message);
+      refreshUpcoming(); // a setting changed or a post went out: what comes next may have moved
     } else if (event.type === "delete") {
       S.messages.delete(event.message.id);
       const node = document.querySelector(`[data-message-id="${CSS.escape(event.message.id)}"]`);
       if (node) node.remove();
     } else if (event.type === "clock") {
       setClock(event.clock);
+      refreshUpcoming();
     } else if (event.type === "events") {
       renderEvents(event.events);
     }
@@ -661,6 +664,32 @@
     const answer = await post("/api/clock", body);
     if (!answer.ok) showError(answer.error);
     else setClock(answer.clock);
+    refreshUpcoming();
+  }
+
+  // What the bot will do next on its own (countdown, question of the day, its reveal), or why not.
+  let upcomingTimer = null;
+  function refreshUpcoming() {
+    clearTimeout(upcomingTimer);
+    upcomingTimer = setTimeout(async () => {
+      const answer = await post("/api/upcoming", {});
+      if (!answer.ok || !Array.isArray(answer.upcoming)) return;
+      const list = $("upcoming");
+      list.replaceChildren();
+      for (const item of answer.upcoming) {
+        const li = document.createElement("li");
+        li.dataset.feature = item.feature;
+        const name = document.createElement("strong");
+        name.textContent = item.feature;
+        li.append(name, document.createTextNode(": "));
+        if (item.at_ms !== null) {
+          const when = window.DiscordMarkdown.formatTimestamp(Math.floor(item.at_ms / 1000), "f", nowMs());
+          li.append(document.createTextNode(`${when} · `));
+        }
+        li.append(document.createTextNode(item.note));
+        list.append(li);
+      }
+    }, 200);
   }
 
   window.__playground.handle = handle; // for the browser tests: feed the page a message as the socket would
