@@ -27,13 +27,17 @@ def _seasons(member: CastMember, horizon: int) -> str:
 def cast_card(member: CastMember, horizon: int) -> discord.Embed:
     hidden = spoilers.is_spoiler(member.first_season, horizon)
     character = spoilers.shown(member.character, member.first_season, horizon)
-    title = member.actor if hidden else f"{member.character} · {member.actor}"
+    actor = member.actor or "Actor not confirmed"
+    if hidden:
+        title = member.actor or "Someone from a later season"
+    else:
+        title = f"{member.character} · {member.actor}" if member.actor else member.character
     embed = base_embed(title, spoilers.shown(member.description, member.detail_season, horizon))
     add_field(embed, "Character", character, inline=True)
     add_field(
         embed,
         "Played by",
-        member.actor + (f"\n*{member.actor_note}*" if member.actor_note else ""),
+        actor + (f"\n*{member.actor_note}*" if member.actor_note else ""),
         inline=True,
     )
     add_field(
@@ -60,7 +64,9 @@ def cast_pages(cast: tuple[CastMember, ...], horizon: int) -> list[discord.Embed
     embed = base_embed("💕 The Heartstopper cast", colour=SKY)
     for group in CastGroup:
         lines = [
-            f"**{spoilers.shown(m.character, m.first_season, horizon)}** — {m.actor}" for m in cast if m.group is group
+            f"**{spoilers.shown(m.character, m.first_season, horizon)}** — {m.actor or 'actor not confirmed'}"
+            for m in cast
+            if m.group is group
         ]
         chunks: list[str] = []
         current = ""

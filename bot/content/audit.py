@@ -34,8 +34,7 @@ FILM_PROPER_NAMES = ("heartstopper forever",)
 # Places, events and people an option might name that are neither cast members, episode titles nor
 # the film, with the season that first shows them. Each is named in that season's episode synopses
 # or cast descriptions and in no earlier one (tests/test_data_files.py holds the list to the data):
-# a Season 1 option "To Paris" spoils the Season 2 trip. Oliver Spring is here because the cast
-# list cannot hold him yet (his actor is not confirmed by any source, and an entry needs one).
+# a Season 1 option "To Paris" spoils the Season 2 trip.
 LATER_TERMS: Mapping[str, int] = {
     "paris": 2,
     "eiffel tower": 2,
@@ -43,7 +42,6 @@ LATER_TERMS: Mapping[str, int] = {
     "prom": 2,
     "menorca": 3,
     "zoo": 3,
-    "oliver": 3,
 }
 NEAR_DUPLICATE_OVERLAP = 0.6
 # A true/false answer says nothing about the question, so only near-identical statements count.
@@ -148,7 +146,7 @@ def catalog_names(catalog: Catalog, terms: Mapping[str, int] = LATER_TERMS) -> N
             table[key] = min(season, table.get(key, season))
 
     for member in catalog.cast:
-        for name in (member.character, member.actor, *member.aliases):
+        for name in member.names:
             note(inside, name, member.first_season)
     for season in catalog.seasons:
         note(inside, season.director, season.number)
@@ -302,7 +300,7 @@ def giveaways(questions: Sequence[TriviaQuestion], catalog: Catalog) -> list[str
         for m in catalog.cast
         for n in (m.character, *m.aliases)
         # aliases also hold the actor's names ("Colman", "Will Gao"): those are people, not characters
-        if n == m.character or not set(_key(n)) & set(_key(m.actor))
+        if n == m.character or not set(_key(n)) & set(_key(m.actor or ""))
     }
     capitalised = _capitalised_in_prompts(questions)
     prompt_keys = {q.id: tuple(t.key for t in _tokens(q.prompt)) for q in questions}

@@ -123,7 +123,7 @@ class Schema(BaseModel):
 
 class CastEntry(Schema):
     id: Ident
-    actor: Text = Field(max_length=100)
+    actor: Text | None = Field(max_length=100)  # null: no source names the actor (never guessed)
     actor_note: Text | None = Field(default=None, max_length=200)
     character: Text = Field(max_length=100)
     group: Group

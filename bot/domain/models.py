@@ -45,7 +45,7 @@ class Difficulty(StrEnum):
 @dataclass(frozen=True, slots=True)
 class CastMember:
     id: str
-    actor: str
+    actor: str | None  # None: no source names the actor, and nothing is guessed
     character: str
     group: CastGroup
     description: str
@@ -61,7 +61,7 @@ class CastMember:
     @property
     def names(self) -> tuple[str, ...]:
         """Every name a fan might type for this person."""
-        return (self.character, self.actor, *self.aliases)
+        return (self.character, *([self.actor] if self.actor else []), *self.aliases)
 
 
 @dataclass(frozen=True, slots=True)

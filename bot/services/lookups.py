@@ -32,7 +32,9 @@ class LookupService:
         self.catalog = catalog
         self._config = guild_config
         self._clock = clock
-        self._cast = [Candidate.of(m, f"{m.character} ({m.actor})", m.names) for m in catalog.cast]
+        self._cast = [
+            Candidate.of(m, f"{m.character} ({m.actor})" if m.actor else m.character, m.names) for m in catalog.cast
+        ]
         self._episodes: list[Candidate[Episode | Special]] = [
             Candidate.of(e, f"{e.code} · {e.title}", (e.title,)) for e in catalog.episodes
         ]
@@ -60,10 +62,7 @@ class LookupService:
             return matches
         typed = lookup.normalize(query)
         return [
-            m
-            for m in matches
-            if m.item.first_season <= horizon
-            or typed in {lookup.normalize(n) for n in (m.item.character, m.item.actor, *m.item.aliases)}
+            m for m in matches if m.item.first_season <= horizon or typed in {lookup.normalize(n) for n in m.item.names}
         ][:limit]
 
     async def find_cast(self, query: str, guild_id: int | None) -> CastAnswer:

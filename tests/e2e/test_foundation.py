@@ -6,6 +6,7 @@ import asyncio
 
 from discord import app_commands
 
+from bot import __version__
 from bot.localdiscord.spec import spec_available
 from tests.conftest import start_bot
 
@@ -29,7 +30,8 @@ async def test_about_answers_with_embed(running, fake):
     embed = reply["data"]["embeds"][0]
     assert "heartstopper-bot" in embed["title"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert "32 cast members" in fields["Content"] and fields["Version"] == "0.1.0"
+    counts = running.services.catalog.counts()  # derived, never hard-coded: content changes
+    assert f"{counts['cast']} cast members" in fields["Content"] and fields["Version"] == __version__
     assert {"Uptime", "Latency"} <= fields.keys()
 
 

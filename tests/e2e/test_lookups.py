@@ -90,3 +90,12 @@ async def test_cast_autocomplete_keeps_later_seasons_hidden_until_the_name_is_ty
     assert "Michael Holden" not in str(partial["data"]["choices"])  # first seen in Season 3
     typed = await fake.reply_to(await fake.autocomplete("cast", guild, "name", "Michael Holden"))
     assert "Michael Holden" in str(typed["data"]["choices"])
+
+
+async def test_a_cast_member_without_a_confirmed_actor_says_so(running, fake):
+    reply = await fake.reply_to(await fake.slash("cast", _guild(fake), name="Oliver"))
+    embed = reply["data"]["embeds"][0]
+    assert embed["title"] == "Oliver Spring"  # no actor is guessed
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Played by"] == "Actor not confirmed"
+    assert "cousin" in fields["School or relation"]
