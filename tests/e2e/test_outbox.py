@@ -48,8 +48,11 @@ async def _rows(target: Path | str, guild_id: int) -> dict[tuple[str, str], tupl
     return {(kind, key): (state, outcome) for kind, key, state, outcome in rows}
 
 
-async def _configure(target: Path | str, guild_id: int, channel_id: int) -> None:
-    """A countdown (with an event ahead, so every day posts) and a question of the day, both at 09:00 UTC."""
+async def _configure(target: Path | str, guild_id: int, channel_id: int, daily_channel_id: int) -> None:
+    """A countdown (with an event ahead, so every day posts) and a question of the day, both at 09:00 UTC.
+
+    Two channels: discord.py sends one request at a time on a route it has not seen rate-limit headers
+    for, so posts in one channel would queue behind the first (hung) one and never reach Discord."""
     db = await open_database(target)
     try:
         await migrate(db)
@@ -57,7 +60,7 @@ async def _configure(target: Path | str, guild_id: int, channel_id: int) -> None
         await services.countdown.set_channel(guild_id, channel_id)
         await services.countdown.set_time(guild_id, "09:00", "UTC")
         await services.countdown.add_event(guild_id, 1, name="Watch party", date="2027-06-01", time=None, timezone=None)
-        await services.daily.set_schedule(guild_id, channel_id, "09:00", "UTC")
+        await services.daily.set_schedule(guild_id, daily_channel_id, "09:00", "UTC")
     finally:
         await db.close()
 
@@ -84,10 +87,11 @@ async def test_a_kill_after_discord_stored_the_posts_and_the_reveal_never_double
     which never answers; the process is SIGKILLed; Discord's nonce window passes; the next process
     finds each in the channel and adopts it: one post of each, one edit, nothing sent twice."""
     fake.nonce_window = WINDOW
-    guild = fake.add_guild(channels=1)
-    guild_id, channel_id = int(guild["id"]), fake.channel_ids(guild)[0]
-    await _configure(db_target, guild_id, channel_id)
-    posts = rf"^/channels/{channel_id}/messages$"
+    guild = fake.add_guild(channels=2)
+    guild_id = int(guild["id"])
+    channel_id, daily_id = fake.channel_ids(guild)
+    await _configure(db_target, guild_id, channel_id, daily_id)
+    posts = rf"^/channels/({channel_id}|{daily_id})/messages$"
 
     proc = await spawn(fake, db_target, **_env(DAY1 - dt.timedelta(seconds=2)))  # day 1 goes normally
     try:
@@ -97,11 +101,11 @@ async def test_a_kill_after_discord_stored_the_posts_and_the_reveal_never_double
         )
     finally:
         await _kill(proc)
-    question1 = next(m for m in fake.messages.values() if m["channel_id"] == str(channel_id) and m.get("components"))
+    question1 = next(m for m in fake.messages.values() if m["channel_id"] == str(daily_id) and m.get("components"))
 
     # Day 2: Discord stores both posts and applies the reveal, then never answers any of the three.
     fake.inject("POST", posts, store_then="hang", times=2)
-    fake.inject("PATCH", rf"^/channels/{channel_id}/messages/{question1['id']}$", store_then="hang")
+    fake.inject("PATCH", rf"^/channels/{daily_id}/messages/{question1['id']}$", store_then="hang")
     proc = await spawn(fake, db_target, **_env(DAY2 - dt.timedelta(seconds=2)))
     try:
         await fake.wait_until(
@@ -127,12 +131,13 @@ async def test_a_kill_after_discord_stored_the_posts_and_the_reveal_never_double
         await _kill(proc)
     rows = await _rows(db_target, guild_id)
     assert {k: rows[k] for k in wanted} == dict.fromkeys(wanted, ("done", "adopted"))
-    messages = [m for m in fake.messages.values() if m["channel_id"] == str(channel_id)]
-    questions = [m for m in messages if m.get("components")]
-    assert len(messages) == 4 and len(questions) == 2, "one countdown post and one question a day, never two"
+    countdowns = [m for m in fake.messages.values() if m["channel_id"] == str(channel_id)]
+    questions = [m for m in fake.messages.values() if m["channel_id"] == str(daily_id)]
+    assert len(countdowns) == 2 and len(questions) == 2, "one countdown post and one question a day, never two"
     assert len(fake.find("POST", posts)) == 4, "nothing was sent again after the window"
     assert len(fake.find("PATCH", rf"/messages/{question1['id']}$")) == 1, "the reveal was read, not made again"
-    assert fake.find("GET", rf"^/channels/{channel_id}/messages$"), "the channel was read before any resend"
+    for channel in (channel_id, daily_id):
+        assert fake.find("GET", rf"^/channels/{channel}/messages$"), "the channel was read before any resend"
     assert all(c["disabled"] for row in fake.messages[int(question1["id"])]["components"] for c in row["components"])
     day2_question = await _query(
         db_target,

@@ -453,9 +453,9 @@
   function popupItems(a) {
     if (!a) return [];
     if (a.stage === "command" || a.stage === "exact") {
+      // Discord's client lists every command (scrolling); only option choices are capped at 25.
       return myCommands()
         .filter((c) => c.path.startsWith(a.query) || c.path.includes(a.query))
-        .slice(0, 25)
         .map((c) => ({ label: "/" + c.path, detail: c.description, apply: "/" + c.path + " " }));
     }
     const names = (given) =>
