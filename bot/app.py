@@ -15,12 +15,14 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.domain.shards import ShardScope
+from bot.i18n.locales import Locale
 from bot.metrics import rest_trace
 from bot.ratelimit import BUDGET_RATE, LocalBudget, RedisBudget, RestBudget
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.ui.replies import undeclared
+from bot.ui.translator import CommandTranslator
 from bot.ui.tree import BotTree
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,7 @@ class HeartstopperBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.rest_budget.bind(self.application_id)  # known after login; names the shared budget's Redis key
+        await self.tree.set_translator(CommandTranslator())  # names and descriptions in Discord's languages
         await self.load_features()
         self.scheduling_refused = await self._check_shard_count()
         if self.scheduling_refused:
@@ -177,15 +180,20 @@ class HeartstopperBot(commands.AutoShardedBot):
             )
         return None
 
-    def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, object]]:
-        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+    async def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, object]]:
+        """The commands as Discord gets them, translations included: a changed translation is a change."""
+        translator = self.tree.translator
+        commands = self.tree.get_commands(guild=guild)
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     async def sync_commands_if_changed(self) -> bool:
         """Write commands to Discord only when the tree changed since the last successful sync."""
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        digest = command_tree_digest(self.command_payload(guild))
+        digest = command_tree_digest(await self.command_payload(guild))
         scope = f"guild:{guild.id}" if guild else "global"
         key = f"command_tree:{self.application_id}:{scope}"
         if await self.services.meta.get(key) == digest:
@@ -196,8 +204,19 @@ class HeartstopperBot(commands.AutoShardedBot):
         log.info("synced %d commands (%s)", len(synced), scope)
         return True
 
+    async def server_language(self, guild_id: int | None, preferred_locale: str | None) -> Locale:
+        """The language the bot speaks in public on a server (``bot.services.language``)."""
+        return await self.services.language.server_language(guild_id, preferred_locale)
+
+    async def guild_language(self, guild_id: int) -> Locale:
+        """A server's language when no interaction is at hand (a scheduled post, a game message)."""
+        guild = self.get_guild(guild_id)
+        preferred = guild.preferred_locale.value if guild is not None else None
+        return await self.server_language(guild_id, preferred)
+
     async def close(self) -> None:
         self.scheduler.stop()
+        self.services.trivia.stop_heartbeat()
         await super().close()
         await self.rest_budget.close()
 

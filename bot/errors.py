@@ -1,9 +1,15 @@
 """The error hierarchy shared by the core and the Discord glue.
 
-``UserError`` carries a message written for a fan: what was wrong and what would be right.
-The command tree shows it as-is (ephemeral); anything that is not a ``UserError`` is treated as
-a bug, logged, and answered with an apology that reveals nothing internal.
+``UserError`` carries a message written for a fan: what was wrong and what would be right. It is a
+``bot.i18n.Text`` (an English message with its parameters, shown in the reader's language) or, for
+text that needs no translation, a plain ``str``. The command tree shows it (privately, in the
+member's own Discord language); anything that is not a ``UserError`` is treated as a bug, logged,
+and answered with an apology that reveals nothing internal.
 """
+
+from __future__ import annotations
+
+from bot.i18n.text import Text
 
 
 class BotError(Exception):
@@ -13,8 +19,8 @@ class BotError(Exception):
 class UserError(BotError):
     """A problem with what the user asked for; ``message`` is safe to show them."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: Text | str) -> None:
+        super().__init__(str(message))
         self.message = message
 
 

@@ -30,6 +30,7 @@ class GuildConfig:
     daily_window_hours: int | None = None
     release_events_enabled: bool = False
     release_events_problem: str | None = None
+    language: str | None = None  # None: the server's preferred locale when supported, else English
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.i18n import Text, _
+
 SEED_SOURCE = "seed"
 EVERYTHING_ID = "all"
 SEED_TITLE = "Netflix Tudum, “'Heartstopper' Season 2: Here's Everything You Need to Know” (Aug 2023)"
@@ -25,14 +27,14 @@ class CastGroup(StrEnum):
     NEW_IN_SEASON_3 = "new-in-season-3"
 
     @property
-    def heading(self) -> str:
+    def heading(self) -> Text:
         return {
-            CastGroup.TRUHAM: "Truham",
-            CastGroup.HIGGS: "Higgs",
-            CastGroup.FRIENDS: "Friends",
-            CastGroup.FAMILY_AND_ADULTS: "Families and adults",
-            CastGroup.NEW_IN_SEASON_2: "New in Season 2",
-            CastGroup.NEW_IN_SEASON_3: "New in Season 3",
+            CastGroup.TRUHAM: _("Truham"),  # TRANSLATORS: the boys' school; a name, usually kept
+            CastGroup.HIGGS: _("Higgs"),  # TRANSLATORS: the girls' school; a name, usually kept
+            CastGroup.FRIENDS: _("Friends"),
+            CastGroup.FAMILY_AND_ADULTS: _("Families and adults"),
+            CastGroup.NEW_IN_SEASON_2: _("New in Season 2"),
+            CastGroup.NEW_IN_SEASON_3: _("New in Season 3"),
         }[self]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def effective_horizon(configured: int | None, released_seasons: int) -> int:
     """A server's horizon; by default every released season."""
@@ -13,8 +15,17 @@ def is_spoiler(detail_season: int, horizon: int) -> bool:
 
 
 def tag(text: str) -> str:
-    """Wrap text in Discord spoiler bars; inner bars are neutralised so the tag cannot be closed early."""
-    return f"||{text.replace('||', '| |')}||"
+    """Wrap text in Discord spoiler bars, so that nothing inside can close them early.
+
+    Every ``|`` followed by another is parted from it (``a|||b`` → ``a| | |b``: no ``||`` is left, where
+    replacing ``||`` once would have left one), and a bar at either end is kept off the wrapper's own.
+    """
+    inner = re.sub(r"\|(?=\|)", "| ", text)
+    if inner.startswith("|"):
+        inner = " " + inner
+    if inner.endswith("|"):
+        inner += " "
+    return f"||{inner}||"
 
 
 def shown(text: str, detail_season: int, horizon: int) -> str:

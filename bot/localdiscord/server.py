@@ -40,7 +40,7 @@ from bot.localdiscord.gateway import Gateway, Session
 from bot.localdiscord.middleware import API, Hang, Injection, Injections, RateLimits, Recorded, Recorder, outcome
 from bot.localdiscord.rest import CALLBACK_DEADLINE, Rest
 from bot.localdiscord.snowflakes import Snowflakes, snowflake_at, time_of
-from bot.localdiscord.users import Refused, Users
+from bot.localdiscord.users import DEFAULT_USER_LOCALE, Refused, Users
 from bot.localdiscord.world import HISTORY_LIMIT, NONCE_WINDOW, Interaction, Json, NonceTable, World
 
 __all__ = [
@@ -220,6 +220,7 @@ class LocalDiscord:
         bot_permissions: int | None = None,
         channel_overwrites: dict[int, list[Json]] | None = None,
         channel_names: list[str] | None = None,
+        preferred_locale: str = "en-US",
     ) -> Json:
         return self.world.add_guild(
             name,
@@ -227,6 +228,7 @@ class LocalDiscord:
             bot_permissions=bot_permissions,
             channel_overwrites=channel_overwrites,
             channel_names=channel_names,
+            preferred_locale=preferred_locale,
         )
 
     @staticmethod
@@ -342,9 +344,10 @@ class LocalDiscord:
         permissions: int = b.MEMBER_PERMS,
         app_permissions: int | None = None,
         strict: bool = True,
+        user_locale: str = DEFAULT_USER_LOCALE,
         **options: Any,
     ) -> Interaction:
-        """A member runs ``/command [sub] option:value``."""
+        """A member runs ``/command [sub] option:value``, with their Discord in ``user_locale``."""
         return await self.users.slash(
             command,
             guild,
@@ -353,6 +356,7 @@ class LocalDiscord:
             permissions=permissions,
             app_permissions=app_permissions,
             strict=strict,
+            user_locale=user_locale,
             **options,
         )
 
@@ -366,10 +370,19 @@ class LocalDiscord:
         channel_id: int | None = None,
         user_obj: Json | None = None,
         permissions: int = b.MEMBER_PERMS,
+        user_locale: str = DEFAULT_USER_LOCALE,
         **others: Any,
     ) -> Interaction:
         return await self.users.autocomplete(
-            command, guild, focused, value, channel_id=channel_id, user_obj=user_obj, permissions=permissions, **others
+            command,
+            guild,
+            focused,
+            value,
+            channel_id=channel_id,
+            user_obj=user_obj,
+            permissions=permissions,
+            user_locale=user_locale,
+            **others,
         )
 
     async def click(
@@ -380,8 +393,11 @@ class LocalDiscord:
         *,
         user_obj: Json | None = None,
         permissions: int = b.MEMBER_PERMS,
+        user_locale: str = DEFAULT_USER_LOCALE,
     ) -> Interaction:
-        return await self.users.click(message_id, custom_id, guild, user_obj=user_obj, permissions=permissions)
+        return await self.users.click(
+            message_id, custom_id, guild, user_obj=user_obj, permissions=permissions, user_locale=user_locale
+        )
 
     # --- looking and waiting --------------------------------------------------------------------
     def find(self, method: str, pattern: str, predicate: Callable[[Recorded], bool] | None = None) -> list[Recorded]:

@@ -23,6 +23,9 @@ Dispatch = Callable[[str, Json], Awaitable[None]]
 Upload = Callable[[Json], Json]
 
 
+DEFAULT_USER_LOCALE = "en-GB"  # a member whose Discord is in British English, as before
+
+
 class Refused(AssertionError):
     """What Discord's client would not let a member send (an unknown option, a value out of range).
 
@@ -48,9 +51,10 @@ class Users:
         permissions: int = b.MEMBER_PERMS,
         app_permissions: int | None = None,
         strict: bool = True,
+        user_locale: str = DEFAULT_USER_LOCALE,
         **options: Any,
     ) -> Interaction:
-        """A member runs ``/command [sub] option:value``."""
+        """A member runs ``/command [sub] option:value`` (with Discord set to ``user_locale``)."""
         data = self._command_data(command, options, guild, strict=strict)
         inter = self._interaction(
             InteractionType.application_command,
@@ -60,6 +64,7 @@ class Users:
             permissions,
             data,
             app_permissions=app_permissions,
+            user_locale=user_locale,
         )
         return await self._send(inter)
 
@@ -73,6 +78,7 @@ class Users:
         channel_id: int | None = None,
         user_obj: Json | None = None,
         permissions: int = b.MEMBER_PERMS,
+        user_locale: str = DEFAULT_USER_LOCALE,
         **others: Any,
     ) -> Interaction:
         """A member types ``value`` into the option ``focused`` (the others as already filled in)."""
@@ -84,6 +90,7 @@ class Users:
             user_obj or b.fan(),
             permissions,
             data,
+            user_locale=user_locale,
         )
         return await self._send(inter)
 
@@ -95,12 +102,19 @@ class Users:
         *,
         user_obj: Json | None = None,
         permissions: int = b.MEMBER_PERMS,
+        user_locale: str = DEFAULT_USER_LOCALE,
     ) -> Interaction:
         """A member clicks the button ``custom_id`` on a message."""
         message = self._world.messages[message_id]
         data = {"custom_id": custom_id, "component_type": int(ComponentType.button)}
         inter = self._interaction(
-            InteractionType.component, guild, int(message["channel_id"]), user_obj or b.fan(), permissions, data
+            InteractionType.component,
+            guild,
+            int(message["channel_id"]),
+            user_obj or b.fan(),
+            permissions,
+            data,
+            user_locale=user_locale,
         )
         inter.payload["message"] = message
         return await self._send(inter)
@@ -121,8 +135,10 @@ class Users:
         data: Json,
         *,
         app_permissions: int | None = None,
+        user_locale: str = "en-GB",
     ) -> Interaction:
         interaction_id = self._world.ids.next()
+        guild_locale = str(guild.get("preferred_locale") or "en-US")
         token = f"tok{interaction_id}"
         channel = next(c for c in guild["channels"] if int(c["id"]) == channel_id)
         payload = {
@@ -133,13 +149,13 @@ class Users:
             "version": 1,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
             "guild_id": guild["id"],
-            "guild": {"id": guild["id"], "locale": "en-US", "features": []},
+            "guild": {"id": guild["id"], "locale": guild_locale, "features": []},
             "channel_id": str(channel_id),
             "channel": channel,
             "member": b.member(user_obj, permissions=permissions),
             "app_permissions": str(b.MODERATOR_PERMS if app_permissions is None else app_permissions),
-            "locale": "en-GB",
-            "guild_locale": "en-US",
+            "locale": user_locale,  # the member's Discord language
+            "guild_locale": guild_locale,  # the server's preferred locale
             "entitlements": [],
             "authorizing_integration_owners": {"0": guild["id"]},
             "context": 0,

@@ -186,6 +186,7 @@ class World:
         bot_permissions: int | None = None,
         channel_overwrites: dict[int, list[Json]] | None = None,
         channel_names: list[str] | None = None,
+        preferred_locale: str = "en-US",
     ) -> Json:
         guild_id = self.ids.spread()
         bot_role = self.ids.next()
@@ -206,6 +207,7 @@ class World:
             members=[b.member(self.bot_user, roles=[bot_role])],
             owner_id=int(self.owner["id"]),
         )
+        data["preferred_locale"] = preferred_locale  # the server's "Server Primary Language"
         self.guilds[guild_id] = data
         return data
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.domain.models import Catalog
 from bot.domain.shards import ShardScope
+from bot.services.content import LocalizedContent
 from bot.services.countdown import CountdownService
 from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
+from bot.services.language import LanguageService
 from bot.services.lookups import LookupService
 from bot.services.outbox import NONCE_WINDOW, OutboxService, ProcessId
 from bot.services.privacy import PrivacyService
@@ -50,6 +52,8 @@ class Services:
     outbox: OutboxService
     report: SettingsReportService
     privacy: PrivacyService  # members' data (export, forget) and servers the bot left
+    language: LanguageService  # the server's language in public
+    content: LocalizedContent  # the content in every language
     # Whether this process may act for its shards now (PostgreSQL: it holds each of its shards' locks).
     hold_shards: Callable[[], Awaitable[bool]]
     ping: Callable[[], Awaitable[None]]  # one round trip to the database (readiness)
@@ -65,9 +69,11 @@ def build_services(
     shards: ShardScope | None = None,
     me: ProcessId | None = None,
     nonce_window: dt.timedelta = NONCE_WINDOW,
+    catalogs: Mapping[str, Catalog] | None = None,
 ) -> Services:
     """Everything the cogs use; ``shards`` limits planning, recovery and the outbox to this process's
-    servers, ``me`` names this process in the leases it takes (default: host, pid and a start token)."""
+    servers, ``me`` names this process in the leases it takes (default: host, pid and a start token),
+    ``catalogs`` the content in each language (``bot.content.translations``; default: English only)."""
     shards = shards or ShardScope()
     me = me or ProcessId.current()
     config = GuildConfigRepository(db, shards)
@@ -102,6 +108,8 @@ def build_services(
         release_events=ReleaseEventService(countdown, ReleaseEventRepository(db, shards), config, clock, outbox),
         outbox=outbox,
         report=SettingsReportService(config, lookups, countdown, DailyRepository(db, shards), outbox, clock),
+        language=LanguageService(config, clock),
+        content=LocalizedContent(catalogs or {"en": catalog}),
         privacy=PrivacyService(PrivacyRepository(db, shards), clock),
         hold_shards=functools.partial(db.hold_shards, shards.ids),
         ping=db.ping,

@@ -10,6 +10,7 @@ from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import CastMember, Catalog, Episode, Season, Special
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound
+from bot.i18n import _
 from bot.storage.guild_config import GuildConfigRepository
 
 
@@ -67,17 +68,27 @@ class LookupService:
 
     async def find_cast(self, query: str, guild_id: int | None) -> CastAnswer:
         if not query.strip():
-            raise InvalidOption("Type an actor or character name, like `Nick` or `Kit Connor`.")
+            raise InvalidOption(_("Type an actor or character name, like `Nick` or `Kit Connor`."))
         result = lookup.resolve(query, self._cast)
         if result.outcome is Outcome.FOUND:
             return CastAnswer(result.item, await self.horizon(guild_id))
         if result.outcome is Outcome.AMBIGUOUS:
             names = "\n".join(f"• {m.label}" for m in result.matches)
-            raise NotFound(f"{quote_user_text(query)} could be more than one person:\n{names}\nPick one from the list.")
+            raise NotFound(
+                _(
+                    "{query} could be more than one person:\n{names}\nPick one from the list.",
+                    query=quote_user_text(query),
+                    names=names,
+                )
+            )
         if result.matches:
             hint = ", ".join(m.label for m in result.matches)
-            raise NotFound(f"No one called {quote_user_text(query)} in the cast. Did you mean: {hint}?")
-        raise NotFound(f"No one called {quote_user_text(query)} in the cast. Try a first name, like `Charlie`.")
+            raise NotFound(
+                _("No one called {query} in the cast. Did you mean: {hint}?", query=quote_user_text(query), hint=hint)
+            )
+        raise NotFound(
+            _("No one called {query} in the cast. Try a first name, like `Charlie`.", query=quote_user_text(query))
+        )
 
     # --- episodes -----------------------------------------------------------------------------
     def episode_suggestions(self, query: str, limit: int = 25) -> list[Match[Episode | Special]]:

@@ -17,7 +17,7 @@ _COLUMNS = (
     "guild_id, spoiler_season, countdown_channel_id, countdown_time, countdown_timezone, "
     "countdown_enabled, countdown_next_post_at, countdown_disabled_reason, countdown_last_nodate_post, "
     "trivia_seconds, daily_channel_id, daily_time, daily_timezone, daily_enabled, daily_next_post_at, "
-    "daily_disabled_reason, daily_window_hours, release_events_enabled, release_events_problem"
+    "daily_disabled_reason, daily_window_hours, release_events_enabled, release_events_problem, language"
 )
 
 
@@ -49,6 +49,7 @@ def _config(row: Row, trivia_channel_ids: tuple[int, ...]) -> GuildConfig:
         daily_window_hours=row["daily_window_hours"],
         release_events_enabled=bool(row["release_events_enabled"]),
         release_events_problem=row["release_events_problem"],
+        language=row["language"],
     )
 
 

@@ -9,10 +9,11 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
+from bot.i18n import _
 
 T = TypeVar("T")
 
-MODERATOR_PERMISSION = "Manage Server"
+MODERATOR_PERMISSION = _("Manage Server")  # TRANSLATORS: Discord's own name for the permission
 
 
 def moderator_only() -> Callable[[T], T]:
@@ -31,11 +32,11 @@ def is_moderator(interaction: discord.Interaction[Any]) -> bool:
 def guild_id_of(interaction: discord.Interaction[Any]) -> int:
     """The server a command runs in; commands that need one are ``guild_only``, this is the guard."""
     if interaction.guild_id is None:
-        raise UserError("This command only works in a server.")
+        raise UserError(_("This command only works in a server."))
     return interaction.guild_id
 
 
 def channel_id_of(interaction: discord.Interaction[Any]) -> int:
     if interaction.channel_id is None:
-        raise UserError("This command only works in a channel.")
+        raise UserError(_("This command only works in a channel."))
     return interaction.channel_id

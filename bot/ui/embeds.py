@@ -1,8 +1,19 @@
-"""The bot's look: one palette, one footer style, and limits that keep Discord from rejecting an embed."""
+"""The bot's look: one palette, one footer style, limits that keep Discord from rejecting an embed, and
+words in the reader's language.
+
+Builders pass English messages (``bot.i18n.Text``, marked with ``_``) or plain text (names, titles,
+what a member typed) together with the ``locale`` of whoever will read the embed; these helpers
+render them before Discord sees them, and clip to Discord's limits *after* translating, since a
+translation may be longer than the English.
+"""
 
 from __future__ import annotations
 
 import discord
+
+from bot.i18n import Text, render
+
+Words = Text | str
 
 # Heartstopper's autumn-leaf pink and friends.
 PINK = discord.Colour(0xF2789F)
@@ -25,22 +36,25 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def base_embed(title: str, description: str | None = None, *, colour: discord.Colour = PINK) -> discord.Embed:
-    embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=colour)
+def base_embed(
+    title: Words, description: Words | None = None, *, locale: str, colour: discord.Colour = PINK
+) -> discord.Embed:
+    embed = discord.Embed(title=clip(render(title, locale), TITLE_LIMIT), colour=colour)
     if description:
-        embed.description = clip(description, DESCRIPTION_LIMIT)
+        embed.description = clip(render(description, locale), DESCRIPTION_LIMIT)
     return embed
 
 
-def add_field(embed: discord.Embed, name: str, value: str, *, inline: bool = False) -> discord.Embed:
+def add_field(embed: discord.Embed, name: Words, value: Words, *, locale: str, inline: bool = False) -> discord.Embed:
     """Add a field only while the embed stays within Discord's field-count and size limits."""
     if len(embed.fields) >= MAX_FIELDS:
         return embed
-    name, value = clip(name or "\u200b", FIELD_NAME_LIMIT), clip(value or "—", FIELD_VALUE_LIMIT)
-    if len(embed) + len(name) + len(value) > TOTAL_LIMIT - 100:
+    name_text = clip(render(name, locale) or "\u200b", FIELD_NAME_LIMIT)
+    value_text = clip(render(value, locale) or "—", FIELD_VALUE_LIMIT)
+    if len(embed) + len(name_text) + len(value_text) > TOTAL_LIMIT - 100:
         return embed
-    return embed.add_field(name=name, value=value, inline=inline)
+    return embed.add_field(name=name_text, value=value_text, inline=inline)
 
 
-def footer(embed: discord.Embed, text: str) -> discord.Embed:
-    return embed.set_footer(text=clip(text, FOOTER_LIMIT))
+def footer(embed: discord.Embed, text: Words, *, locale: str) -> discord.Embed:
+    return embed.set_footer(text=clip(render(text, locale), FOOTER_LIMIT))

@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import _
 from bot.ui.replies import reply
 
 
@@ -25,7 +26,9 @@ class Paginator(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.owner_id:
-            await reply(interaction, "These buttons belong to whoever ran the command. Run it yourself!", private=True)
+            await reply(
+                interaction, _("These buttons belong to whoever ran the command. Run it yourself!"), private=True
+            )
             return False
         return True
 

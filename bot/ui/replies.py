@@ -19,6 +19,8 @@ from typing import Any, Literal, TypeVar
 import discord
 from discord import app_commands
 
+from bot.i18n import Text, best_locale, render
+from bot.i18n.locales import Locale
 from bot.ui.embeds import clip
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,17 @@ def answers_privately(interaction: discord.Interaction[Any]) -> bool:
     return not (isinstance(command, app_commands.Command) and command.extras.get(_VISIBILITY) == "public")
 
 
+async def reader_locale(interaction: discord.Interaction[Any], *, private: bool | None = None) -> Locale:
+    """The language an answer is read in: a private one in the member's own Discord language, a public
+    one in the server's (its ``/settings language`` choice, else its preferred locale, else English)."""
+    private = answers_privately(interaction) if private is None else private
+    if private or interaction.guild_id is None:
+        return best_locale(interaction.locale.value)
+    guild_locale = interaction.guild_locale.value if interaction.guild_locale else None
+    language: Locale = await interaction.client.server_language(interaction.guild_id, guild_locale)
+    return language
+
+
 def _reply_lock(interaction: discord.Interaction[Any]) -> asyncio.Lock:
     """One lock per interaction: a reply and the auto-deferral never both answer it."""
     lock = interaction.extras.get(_LOCK)
@@ -91,28 +104,35 @@ def defer_if_slow(interaction: discord.Interaction[Any]) -> None:
 
 async def reply(
     interaction: discord.Interaction[Any],
-    content: str | None = None,
+    content: Text | str | None = None,
     *,
     embed: discord.Embed | None = None,
     embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None,
+    file: discord.File | None = None,
     private: bool | None = None,
 ) -> discord.Message | None:
     """Answer the interaction, or follow up if it was answered; never pings.
 
-    ``private`` defaults to what the command declared. Returns the message when Discord sends it
+    ``private`` defaults to what the command declared; ``content`` is shown in the reader's language
+    (``reader_locale``), as the caller's embeds already are. Returns the message when Discord sends it
     back (to edit later, as the paginator does on timeout).
     """
     private = answers_privately(interaction) if private is None else private
     kwargs: dict[str, Any] = {"ephemeral": private, "allowed_mentions": discord.AllowedMentions.none()}
     if content is not None:
-        kwargs["content"] = clip(content, 2000)
+        text = (
+            render(content, await reader_locale(interaction, private=private)) if isinstance(content, Text) else content
+        )
+        kwargs["content"] = clip(text, 2000)
     if embed is not None:
         kwargs["embed"] = embed
     if embeds is not None:
         kwargs["embeds"] = embeds
     if view is not None:
         kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
     try:
         async with _reply_lock(interaction):
             if not interaction.response.is_done():

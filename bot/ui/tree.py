@@ -22,37 +22,50 @@ from discord import app_commands
 
 from bot import metrics
 from bot.errors import UserError
+from bot.i18n import N_, Text, _
 from bot.log import log_context
 from bot.ui.checks import MODERATOR_PERMISSION
 from bot.ui.replies import defer_if_slow, reply
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
+APOLOGY = _("Sorry, something went wrong on my side. It has been logged; please try again in a moment.")
 
 
-def _permission_names(missing: list[str]) -> str:
-    names = {"manage_guild": MODERATOR_PERMISSION}
-    return ", ".join(names.get(p, p.replace("_", " ").title()) for p in missing)
+def _permission_names(missing: list[str]) -> Text | str:
+    """Discord's own name for a missing permission (in the member's language when it is Manage Server)."""
+    if missing == ["manage_guild"]:
+        return MODERATOR_PERMISSION
+    return ", ".join(p.replace("_", " ").title() for p in missing)
 
 
-def message_for(error: app_commands.AppCommandError) -> str | None:
-    """The reply for an error, or None when it is a bug to log."""
+def message_for(error: app_commands.AppCommandError) -> Text | str | None:
+    """The reply for an error (shown in the member's language), or None when it is a bug to log."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, UserError):
         return original.message
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the **{_permission_names(error.missing_permissions)}** permission to use this."
+        return _(
+            "You need the **{permission}** permission to use this.",
+            permission=_permission_names(error.missing_permissions),
+        )
     if isinstance(error, app_commands.BotMissingPermissions):
-        return f"I need the **{_permission_names(error.missing_permissions)}** permission in this channel."
+        return _(
+            "I need the **{permission}** permission in this channel.",
+            permission=_permission_names(error.missing_permissions),
+        )
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server."
+        return _("This command only works in a server.")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little! Try again in {error.retry_after:.0f} seconds."
+        return N_(
+            "Slow down a little! Try again in {n} second.",
+            "Slow down a little! Try again in {n} seconds.",
+            n=round(error.retry_after),
+        )
     if isinstance(error, app_commands.TransformerError):
-        return "That value doesn't fit this option. Pick one from the list or check the format."
+        return _("That value doesn't fit this option. Pick one from the list or check the format.")
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return _("You can't use this command here.")
     return None
 
 
