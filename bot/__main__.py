@@ -16,8 +16,9 @@ import os
 import random
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -183,16 +184,25 @@ def _request_close(bot: HeartstopperBot, sig: signal.Signals) -> None:
     task.add_done_callback(_closing.discard)
 
 
-def _check_pack_cli(files: list[str]) -> int:
-    if not files:
-        return _fatal(
-            "check-pack needs at least one file: heartstopper-bot check-pack data/trivia/show-season-1.yaml", 2
-        )
+def _with_settings(body: Callable[[Settings], Coroutine[Any, Any, int]], *, quiet: bool = True) -> int:
+    """One command's life: settings from the environment (after ``.env``), logging that keeps secrets out,
+    ``body`` run to its exit code, and every expected failure as one line (``_guarded``)."""
+
+    def run() -> int:
+        settings = load_settings(os.environ)
+        level = "WARNING" if quiet else settings.log_level
+        setup_logging(level, secrets=settings.secrets(), fmt=settings.log_format)
+        return asyncio.run(body(settings))
+
+    return _guarded(run)
+
+
+def _check_pack(files: list[Path]) -> int:
     try:
         catalog = load_catalog(load_settings(os.environ).data_dir)
     except (SettingsError, ContentError):
         catalog = None  # the pack is still checked on its own; the fairness checks need the catalog
-    report = check_packs([Path(f) for f in files], catalog)
+    report = check_packs(files, catalog)
     for problem in report.problems:
         print(problem)  # noqa: T201 - the checker's report
     for line in report.balance_lines:
@@ -204,23 +214,7 @@ def _check_pack_cli(files: list[str]) -> int:
     return 0
 
 
-def _playground_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="heartstopper-bot playground",
-        description="The real bot against a built-in local Discord, used from a web page. No token, no account.",
-    )
-    parser.add_argument("--port", type=int, default=8765, help="port for the page (default 8765; 0 picks a free one)")
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to serve the page on (default 127.0.0.1)")
-    parser.add_argument(
-        "--i-know-this-exposes-the-playground",
-        dest="exposed",
-        action="store_true",
-        help="allow a --host beyond this machine (anyone with the printed URL can then drive the playground)",
-    )
-    parser.add_argument("--data-dir", type=Path, help="content folder to play with (default: the bundled data/)")
-    parser.add_argument("--database", type=Path, help="SQLite file to keep (default: a fresh one, deleted at exit)")
-    parser.add_argument("--open", action="store_true", help="open the page in your browser")
-    args = parser.parse_args(argv)
+def _playground(args: argparse.Namespace) -> int:
     setup_logging((os.environ.get("LOG_LEVEL") or "WARNING").upper())
     options = PlaygroundOptions(
         host=args.host,
@@ -230,7 +224,7 @@ def _playground_cli(argv: list[str]) -> int:
         open_browser=args.open,
         exposed=args.exposed,
     )
-    from bot.playground.run import check_host  # here, so this edit stays inside the playground's command
+    from bot.playground.run import check_host  # here, so only the playground's command loads it
 
     try:
         check_host(options)  # anything but loopback needs the flag: any page could drive a served playground
@@ -239,18 +233,7 @@ def _playground_cli(argv: list[str]) -> int:
     return _guarded(lambda: asyncio.run(run_playground(options)))
 
 
-def _migrate_db_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="heartstopper-bot migrate-db",
-        description="Copy this install's SQLite database into PostgreSQL, in batches, then check every table's "
-        "row count on both sides. Safe to run again: rows already copied are kept, the rest are added.",
-    )
-    parser.add_argument("--to", required=True, metavar="postgresql://…", help="the PostgreSQL database to fill")
-    parser.add_argument("--from", dest="source", type=Path, help="SQLite file (default: DATABASE_PATH)")
-    parser.add_argument("--batch", type=int, default=2_000, help="rows per transaction (default 2000)")
-    parser.add_argument("--env-file", help="read settings from this file instead of .env")
-    args = parser.parse_args(argv)
-    _load_env_files(args.env_file)
+def _migrate_db_command(args: argparse.Namespace) -> int:
     setup_logging("WARNING", secrets=secrets_in(args.to))
 
     def run() -> int:
@@ -295,94 +278,40 @@ async def _migrate_db(source_path: Path, url: str, batch: int) -> int:
     return 0
 
 
-def _backup_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="heartstopper-bot backup",
-        description="A consistent copy of the bot's database, safe while the bot runs: SQLite's online backup API "
-        "(checked with PRAGMA integrity_check before it is kept), or pg_dump in custom format for DATABASE_URL. "
-        "Restore it with: heartstopper-bot restore FILE",
+async def _backup(settings: Settings, file: Path) -> int:
+    done = await backup(settings.database_target, file)
+    print(  # noqa: T201 - the CLI's report
+        f"backed up {_where(settings)} to {done.path}: {done.size / 1e6:.1f} MB at schema version "
+        f"{done.schema_version}, checked, in {done.seconds:.1f} s ({done.method})"
     )
-    parser.add_argument("file", type=Path, metavar="FILE", help="where to write the backup (replaced if it exists)")
-    parser.add_argument("--env-file", help="read settings from this file instead of .env")
-    args = parser.parse_args(argv)
-    _load_env_files(args.env_file)
-
-    def run() -> int:
-        settings = load_settings(os.environ)
-        setup_logging("WARNING", secrets=settings.secrets(), fmt=settings.log_format)
-        done = asyncio.run(backup(settings.database_target, args.file))
-        print(  # noqa: T201 - the CLI's report
-            f"backed up {_where(settings)} to {done.path}: {done.size / 1e6:.1f} MB at schema version "
-            f"{done.schema_version}, checked, in {done.seconds:.1f} s ({done.method})"
-        )
-        return 0
-
-    return _backup_guarded(run, restoring=False)
+    return 0
 
 
-def _restore_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="heartstopper-bot restore",
-        description="Replace the bot's database with a backup, with the bot stopped. The file is checked first "
-        "(integrity, a schema no newer than this code's); a file that fails is refused and nothing is replaced. "
-        "An older schema is fine: the bot migrates it when it starts.",
+async def _restore(settings: Settings, file: Path) -> int:
+    done = await restore(file, settings.database_target)
+    upgrade = f"; the bot migrates it to {done.latest} when it starts" if done.schema_version < done.latest else ""
+    kept = f"; the database it replaced is kept as {done.kept}" if done.kept else ""
+    print(  # noqa: T201 - the CLI's report
+        f"restored {done.source} (schema version {done.schema_version}, checked) into {done.target} "
+        f"in {done.seconds:.1f} s{upgrade}{kept}"
     )
-    parser.add_argument("file", type=Path, metavar="FILE", help="a file made by heartstopper-bot backup")
-    parser.add_argument("--env-file", help="read settings from this file instead of .env")
-    args = parser.parse_args(argv)
-    _load_env_files(args.env_file)
-
-    def run() -> int:
-        settings = load_settings(os.environ)
-        setup_logging("WARNING", secrets=settings.secrets(), fmt=settings.log_format)
-        done = asyncio.run(restore(args.file, settings.database_target))
-        upgrade = f"; the bot migrates it to {done.latest} when it starts" if done.schema_version < done.latest else ""
-        kept = f"; the database it replaced is kept as {done.kept}" if done.kept else ""
-        print(  # noqa: T201 - the CLI's report
-            f"restored {done.source} (schema version {done.schema_version}, checked) into {done.target} "
-            f"in {done.seconds:.1f} s{upgrade}{kept}"
-        )
-        return 0
-
-    return _backup_guarded(run, restoring=True)
+    return 0
 
 
-def _backup_guarded(run: Callable[[], int], *, restoring: bool) -> int:
-    """``_guarded`` plus the backup's own failures: 78 for a file this code cannot restore (missing, damaged,
-    newer, not the bot's: no restart mends it), 4 for the database, a folder or a missing tool."""
+def _backup_guarded(body: Callable[[Settings], Coroutine[Any, Any, int]], *, restoring: bool) -> int:
+    """``_with_settings`` plus the backup's own failures: 78 for a file this code cannot restore (missing,
+    damaged, newer, not the bot's: no restart mends it), 4 for the database, a folder or a missing tool."""
+    unchanged = "; nothing was replaced" if restoring else ""
 
-    def checked() -> int:
-        unchanged = "; nothing was replaced" if restoring else ""
+    async def checked(settings: Settings) -> int:
         try:
-            return run()
+            return await body(settings)
         except UnusableBackupError as exc:
             return _fatal(f"{exc}{unchanged}", EXIT_CONFIG)
         except BackupError as exc:
             return _fatal(f"{exc}{unchanged}", EXIT_DATABASE)
 
-    return _guarded(checked)
-
-
-def _forget_user_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="heartstopper-bot forget-user",
-        description="Delete what the bot stores about one Discord user in every server (a request that arrives by "
-        "mail): trivia answers, scores, daily answers and streaks. Games, events and packs they made stay, with "
-        "their id removed. Safe while the bot runs.",
-    )
-    parser.add_argument("user_id", type=int, metavar="ID", help="the member's Discord user id")
-    parser.add_argument("--env-file", help="read settings from this file instead of .env")
-    args = parser.parse_args(argv)
-    if args.user_id <= 0:
-        parser.error("ID is a Discord user id: a positive number (Developer Mode, then Copy User ID)")
-    _load_env_files(args.env_file)
-
-    def run() -> int:
-        settings = load_settings(os.environ)
-        setup_logging("WARNING", secrets=settings.secrets(), fmt=settings.log_format)
-        return asyncio.run(_forget_user(settings, args.user_id))
-
-    return _guarded(run)
+    return _with_settings(checked)
 
 
 async def _forget_user(settings: Settings, user_id: int) -> int:
@@ -467,43 +396,115 @@ def _guarded(run: Callable[[], int]) -> int:
         return 130
 
 
-def main(argv: list[str] | None = None) -> int:
-    args_list = sys.argv[1:] if argv is None else argv
-    if args_list and args_list[0] == "check-pack":
-        return _check_pack_cli(args_list[1:])
-    if args_list and args_list[0] == "playground":
-        return _playground_cli(args_list[1:])
-    if args_list and args_list[0] == "migrate-db":
-        return _migrate_db_cli(args_list[1:])
-    commands = {"backup": _backup_cli, "restore": _restore_cli, "forget-user": _forget_user_cli}
-    if args_list and args_list[0] in commands:
-        return commands[args_list[0]](args_list[1:])
+def _parser() -> argparse.ArgumentParser:
+    """One parser: the bot itself (``--check``), and each other command as a subcommand sharing ``--env-file``."""
+    env = argparse.ArgumentParser(add_help=False)
+    env.add_argument("--env-file", help="read settings from this file instead of .env")
     parser = argparse.ArgumentParser(
         prog="heartstopper-bot",
-        description="A Discord bot for Heartstopper fan servers. "
-        "Also: heartstopper-bot playground (try it in a browser, no token), heartstopper-bot check-pack FILE..., "
-        "heartstopper-bot migrate-db --to postgresql://... (move to PostgreSQL), heartstopper-bot backup FILE, "
-        "heartstopper-bot restore FILE (bot stopped), heartstopper-bot forget-user ID (a member's data, everywhere)",
+        description="A Discord bot for Heartstopper fan servers. Without a command it runs the bot.",
+        parents=[env],
     )
     parser.add_argument(
         "--check",
         action="store_true",
         help="validate settings, content, database and commands, then exit without connecting",
     )
-    parser.add_argument("--env-file", help="read settings from this file instead of .env")
     parser.add_argument("--version", action="version", version=f"heartstopper-bot {__version__}")
-    args = parser.parse_args(args_list)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    play = commands.add_parser(
+        "playground",
+        help="try the bot in a browser, against a built-in local Discord (no token, no .env)",
+        description="The real bot against a built-in local Discord, used from a web page. No token, no account.",
+    )
+    play.add_argument("--port", type=int, default=8765, help="port for the page (default 8765; 0 picks a free one)")
+    play.add_argument("--host", default="127.0.0.1", help="loopback address to serve the page on (default 127.0.0.1)")
+    play.add_argument(
+        "--i-know-this-exposes-the-playground",
+        dest="exposed",
+        action="store_true",
+        help="allow a --host beyond this machine (anyone with the printed URL can then drive the playground)",
+    )
+    play.add_argument("--data-dir", type=Path, help="content folder to play with (default: the bundled data/)")
+    play.add_argument("--database", type=Path, help="SQLite file to keep (default: a fresh one, deleted at exit)")
+    play.add_argument("--open", action="store_true", help="open the page in your browser")
+
+    pack = commands.add_parser(
+        "check-pack", parents=[env], help="validate trivia packs (the start-up checks and the fairness audit)"
+    )
+    pack.add_argument("files", type=Path, nargs="+", metavar="FILE", help="a pack, e.g. data/trivia/season-1.yaml")
+
+    move = commands.add_parser(
+        "migrate-db",
+        parents=[env],
+        help="copy this install's SQLite database into PostgreSQL",
+        description="Copy this install's SQLite database into PostgreSQL, in batches, then check every table's "
+        "row count on both sides. Safe to run again: rows already copied are kept, the rest are added.",
+    )
+    move.add_argument("--to", required=True, metavar="postgresql://…", help="the PostgreSQL database to fill")
+    move.add_argument("--from", dest="source", type=Path, help="SQLite file (default: DATABASE_PATH)")
+    move.add_argument("--batch", type=int, default=2_000, help="rows per transaction (default 2000)")
+
+    save = commands.add_parser(
+        "backup",
+        parents=[env],
+        help="a consistent copy of the database, safe while the bot runs",
+        description="A consistent copy of the bot's database, safe while the bot runs: SQLite's online backup API "
+        "(checked with PRAGMA integrity_check before it is kept), or pg_dump in custom format for DATABASE_URL. "
+        "Restore it with: heartstopper-bot restore FILE",
+    )
+    save.add_argument("file", type=Path, metavar="FILE", help="where to write the backup (replaced if it exists)")
+
+    load = commands.add_parser(
+        "restore",
+        parents=[env],
+        help="replace the database with a backup (bot stopped)",
+        description="Replace the bot's database with a backup, with the bot stopped. The file is checked first "
+        "(integrity, a schema no newer than this code's); a file that fails is refused and nothing is replaced. "
+        "An older schema is fine: the bot migrates it when it starts.",
+    )
+    load.add_argument("file", type=Path, metavar="FILE", help="a file made by heartstopper-bot backup")
+
+    forget = commands.add_parser(
+        "forget-user",
+        parents=[env],
+        help="delete what the bot stores about one member, in every server",
+        description="Delete what the bot stores about one Discord user in every server (a request that arrives by "
+        "mail): trivia answers, scores, daily answers and streaks. Games, events and packs they made stay, with "
+        "their id removed. Safe while the bot runs.",
+    )
+    forget.add_argument("user_id", type=int, metavar="ID", help="the member's Discord user id")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "playground":
+        return _playground(args)  # reads no .env: nothing of a real install leaks into the playground
     _load_env_files(args.env_file)
+    match args.command:
+        case "check-pack":
+            return _check_pack(args.files)
+        case "migrate-db":
+            return _migrate_db_command(args)
+        case "backup":
+            return _backup_guarded(lambda settings: _backup(settings, args.file), restoring=False)
+        case "restore":
+            return _backup_guarded(lambda settings: _restore(settings, args.file), restoring=True)
+        case "forget-user":
+            if args.user_id <= 0:
+                parser.error("ID is a Discord user id: a positive number (Developer Mode, then Copy User ID)")
+            return _with_settings(lambda settings: _forget_user(settings, args.user_id))
 
-    def run() -> int:
-        settings = load_settings(os.environ)
-        setup_logging(settings.log_level, secrets=settings.secrets(), fmt=settings.log_format)
+    async def run(settings: Settings) -> int:
         if args.check:
-            return asyncio.run(run_check(settings))
+            return await run_check(settings)
         settings.require_token()
-        return asyncio.run(run_bot(settings))
+        return await run_bot(settings)
 
-    return _guarded(run)
+    return _with_settings(run, quiet=False)
 
 
 if __name__ == "__main__":
