@@ -7,6 +7,8 @@ from enum import Enum
 
 from bot.domain.countdown import ServerEvent
 from bot.domain.outbox import Planned
+from bot.i18n import Text
+from bot.storage import schedules
 from bot.storage.base import Queryable
 from bot.storage.instants import from_db, to_db
 from bot.storage.outbox import OutboxRepository
@@ -90,16 +92,23 @@ class CountdownScheduleRepository:
     ) -> bool:
         async with self._db.transaction(guild_id=planned.guild_id) as tx:
             new = await OutboxRepository(tx).plan(planned, now)
-            await _advance(tx, planned.guild_id, next_post_at, time, zone)
+            await schedules.advance(tx, "countdown", planned.guild_id, next_post_at, time, zone)
         return new
 
     async def skip(
-        self, planned: Planned, reason: str, *, next_post_at: dt.datetime, time: str, zone: str, now: dt.datetime
+        self,
+        planned: Planned,
+        reason: Text | str,
+        *,
+        next_post_at: dt.datetime,
+        time: str,
+        zone: str,
+        now: dt.datetime,
     ) -> None:
         """A day deliberately not posted (too late, or a quiet no-date day): recorded, and the schedule moves on."""
-        async with self._db.transaction(guild_id=planned.guild_id) as tx:
-            await OutboxRepository(tx).record_skipped(planned, reason, now)
-            await _advance(tx, planned.guild_id, next_post_at, time, zone)
+        await schedules.skip(
+            self._db, "countdown", planned, reason, next_post_at=next_post_at, time=time, zone=zone, now=now
+        )
 
     @staticmethod
     async def no_date_posted(tx: Queryable, guild_id: int, local_date: dt.date) -> None:
@@ -108,11 +117,3 @@ class CountdownScheduleRepository:
             "UPDATE guild_config SET countdown_last_nodate_post = ? WHERE guild_id = ?",
             (local_date.isoformat(), guild_id),
         )
-
-
-async def _advance(tx: Queryable, guild_id: int, next_post_at: dt.datetime, time: str, zone: str) -> None:
-    await tx.execute(
-        "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ? AND countdown_enabled = 1 "
-        "AND countdown_time = ? AND COALESCE(countdown_timezone, 'UTC') = ?",
-        (to_db(next_post_at), guild_id, time, zone),
-    )

@@ -15,6 +15,7 @@ from bot.domain.daily import DailyQuestion, DailyReveal, Streak
 from bot.domain.guild import DueSchedule
 from bot.domain.outbox import Kind, Planned
 from bot.domain.shards import ShardScope
+from bot.i18n import Text
 from bot.storage import schedules
 from bot.storage.base import Queryable, Row
 from bot.storage.instants import from_db_or_none, to_db, to_db_or_none
@@ -133,16 +134,23 @@ class DailyRepository:
                 previous = await repo.open_question(asked.guild_id, before=asked.local_date)
                 if previous is not None:
                     await repo._close(previous, now, reveal_kind)
-            await _advance(tx, asked.guild_id, next_post_at, time, zone)
+            await schedules.advance(tx, "daily", asked.guild_id, next_post_at, time, zone)
         return new
 
     async def skip_day(
-        self, planned: Planned, reason: str, *, next_post_at: dt.datetime, time: str, zone: str, now: dt.datetime
+        self,
+        planned: Planned,
+        reason: Text | str,
+        *,
+        next_post_at: dt.datetime,
+        time: str,
+        zone: str,
+        now: dt.datetime,
     ) -> None:
         """A day deliberately not asked (too late, nothing left to ask): recorded, and the schedule moves on."""
-        async with self._db.transaction(guild_id=planned.guild_id) as tx:
-            await OutboxRepository(tx).record_skipped(planned, reason, now)
-            await _advance(tx, planned.guild_id, next_post_at, time, zone)
+        await schedules.skip(
+            self._db, "daily", planned, reason, next_post_at=next_post_at, time=time, zone=zone, now=now
+        )
 
     async def close_window(self, asked: DailyQuestion, now: dt.datetime, reveal_kind: Kind) -> bool:
         """The answer window closed: reveal (streaks updated) and plan the reveal edit, in one transaction."""
@@ -348,12 +356,3 @@ class DailyRepository:
             (guild_id, latest.isoformat(), limit),
         )
         return [(int(r["user_id"]), _streak(r)) for r in rows]
-
-
-async def _advance(tx: Queryable, guild_id: int, next_post_at: dt.datetime, time: str, zone: str) -> None:
-    """Move the schedule on, unless a moderator changed its time or zone since the planner read it."""
-    await tx.execute(
-        "UPDATE guild_config SET daily_next_post_at = ? WHERE guild_id = ? AND daily_enabled = 1 "
-        "AND daily_time = ? AND COALESCE(daily_timezone, 'UTC') = ?",
-        (to_db(next_post_at), guild_id, time, zone),
-    )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from bot.domain.outbox import Planned
 from bot.domain.shards import ShardScope
+from bot.i18n import Text
 from bot.storage.base import Queryable
 from bot.storage.instants import from_db, from_db_or_none, to_db
 
@@ -55,3 +57,36 @@ async def next_due_at(db: Queryable, shards: ShardScope, feature: Feature) -> dt
         shard_params,
     )
     return from_db_or_none(value)
+
+
+async def advance(
+    tx: Queryable, feature: Feature, guild_id: int, next_post_at: dt.datetime, time: str, zone: str
+) -> None:
+    """Move ``feature``'s schedule on, unless a moderator changed its time or zone since the planner read it
+    (their change computed the next post already, and it stands)."""
+    p = feature  # a Literal, never user text: safe to build the column names from
+    await tx.execute(
+        f"UPDATE guild_config SET {p}_next_post_at = ? WHERE guild_id = ? AND {p}_enabled = 1 "  # noqa: S608
+        f"AND {p}_time = ? AND COALESCE({p}_timezone, 'UTC') = ?",
+        (to_db(next_post_at), guild_id, time, zone),
+    )
+
+
+async def skip(
+    db: Queryable,
+    feature: Feature,
+    planned: Planned,
+    reason: Text | str,
+    *,
+    next_post_at: dt.datetime,
+    time: str,
+    zone: str,
+    now: dt.datetime,
+) -> None:
+    """A day deliberately not posted (too late, a quiet day, nothing left to ask): recorded with the reason
+    moderators see, and ``feature``'s schedule moved on, in one transaction under the server's lock."""
+    from bot.storage.outbox import OutboxRepository  # the outbox's table, written in this one transaction
+
+    async with db.transaction(guild_id=planned.guild_id) as tx:
+        await OutboxRepository(tx).record_skipped(planned, reason, now)
+        await advance(tx, feature, planned.guild_id, next_post_at, time, zone)
