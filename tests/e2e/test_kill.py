@@ -11,10 +11,8 @@ posts for one day.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import random
-import sqlite3
 from pathlib import Path
 
 from bot.localdiscord import LocalDiscord
@@ -27,29 +25,18 @@ from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown
+from tests.dbquery import query
 from tests.procbot import spawn
 
 KILLS = 20
 PLAYERS = [b.user(1000 + i, f"player{i}") for i in range(4)]
 
 
-async def _query(target: Path | str, sql: str, params: tuple = ()) -> list[tuple]:
-    """What the killed process left behind, read the way an operator would: a fresh connection."""
-    if isinstance(target, Path):
-        with contextlib.closing(sqlite3.connect(target)) as conn:
-            return conn.execute(sql, params).fetchall()
-    db = await open_database(target)
-    try:
-        return [tuple(r) for r in await db.fetch_all(sql, params)]
-    finally:
-        await db.close()
-
-
 async def _assert_intact(target: Path | str) -> None:
     if isinstance(target, Path):
-        assert await _query(target, "PRAGMA integrity_check") == [("ok",)]
-    histogram = await _query(target, "SELECT guild_id, points, players FROM trivia_points_histogram WHERE players > 0")
-    recount = await _query(
+        assert await query(target, "PRAGMA integrity_check") == [("ok",)]
+    histogram = await query(target, "SELECT guild_id, points, players FROM trivia_points_histogram WHERE players > 0")
+    recount = await query(
         target, "SELECT guild_id, points, COUNT(*) FROM trivia_scores WHERE answered > 0 GROUP BY guild_id, points"
     )
     assert sorted(histogram) == sorted(recount)
@@ -105,7 +92,7 @@ async def test_sigkill_during_trivia_loses_nothing_revealed_and_counts_nothing_t
         # One last start closes whatever the last kill cut short.
         proc = await spawn(fake, db_path, **env)
         for _ in range(200):
-            if not await _query(db_path, "SELECT id FROM trivia_games WHERE status = 'running'"):
+            if not await query(db_path, "SELECT id FROM trivia_games WHERE status = 'running'"):
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
@@ -113,7 +100,7 @@ async def test_sigkill_during_trivia_loses_nothing_revealed_and_counts_nothing_t
         await _kill(proc)
     await _assert_intact(db_path)
 
-    games = await _query(db_path, "SELECT id, channel_id, status, current_message_id FROM trivia_games")
+    games = await query(db_path, "SELECT id, channel_id, status, current_message_id FROM trivia_games")
     assert len(games) == 2 * KILLS
     assert not [g for g in games if g[2] == "running"], "every interrupted game is closed at the next start"
     assert any(g[2] == "interrupted" for g in games) and any(g[2] == "finished" for g in games)
@@ -124,8 +111,8 @@ async def test_sigkill_during_trivia_loses_nothing_revealed_and_counts_nothing_t
         assert edited or (channel_id, f"trivia-int-{game_id}") in fake.nonces, f"game {game_id} closed silently"
 
     # Every question Discord shows as revealed is in the database, with every answer that was locked in.
-    revealed = set(await _query(db_path, "SELECT game_id, number FROM trivia_questions_revealed"))
-    answers = set(await _query(db_path, "SELECT game_id, number, user_id FROM trivia_answers"))
+    revealed = set(await query(db_path, "SELECT game_id, number FROM trivia_questions_revealed"))
+    answers = set(await query(db_path, "SELECT game_id, number, user_id FROM trivia_answers"))
     shown = set()
     for rec in fake.requests:
         if rec.method == "PATCH" and rec.status == 200 and rec.body and rec.body.get("components"):
@@ -143,7 +130,7 @@ async def test_sigkill_during_trivia_loses_nothing_revealed_and_counts_nothing_t
                 assert (int(game), int(number), user) in answers, "a locked-in answer to a revealed question"
 
     # Nothing counted twice: every member's totals are exactly the sum of their recorded answers.
-    totals = await _query(
+    totals = await query(
         db_path,
         "SELECT s.user_id, s.points, s.answered, s.correct, s.games, "
         "(SELECT COALESCE(SUM(points), 0) FROM trivia_answers a WHERE a.user_id = s.user_id), "

@@ -9,10 +9,8 @@ adopt it, not send it again; an edit it may have made is read before it is made 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import random
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import settle, start_bot
+from tests.dbquery import query
 from tests.procbot import spawn
 
 DAY1 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -32,19 +31,8 @@ DAY2 = DAY1 + dt.timedelta(days=1)
 WINDOW = 1.0  # seconds: Discord's nonce window, for the stand-in and the bot alike
 
 
-async def _query(target: Path | str, sql: str, params: tuple = ()) -> list[tuple]:
-    if isinstance(target, Path):
-        with contextlib.closing(sqlite3.connect(target)) as conn:
-            return conn.execute(sql, params).fetchall()
-    db = await open_database(target)
-    try:
-        return [tuple(r) for r in await db.fetch_all(sql, params)]
-    finally:
-        await db.close()
-
-
 async def _rows(target: Path | str, guild_id: int) -> dict[tuple[str, str], tuple[str, str | None]]:
-    rows = await _query(target, "SELECT kind, key, state, outcome FROM outbox WHERE guild_id = ?", (guild_id,))
+    rows = await query(target, "SELECT kind, key, state, outcome FROM outbox WHERE guild_id = ?", (guild_id,))
     return {(kind, key): (state, outcome) for kind, key, state, outcome in rows}
 
 
@@ -139,7 +127,7 @@ async def test_a_kill_after_discord_stored_the_posts_and_the_reveal_never_double
     for channel in (channel_id, daily_id):
         assert fake.find("GET", rf"^/channels/{channel}/messages$"), "the channel was read before any resend"
     assert all(c["disabled"] for row in fake.messages[int(question1["id"])]["components"] for c in row["components"])
-    day2_question = await _query(
+    day2_question = await query(
         db_target,
         "SELECT status, message_id FROM daily_questions WHERE guild_id = ? AND local_date = ?",
         (guild_id, DAY2.date().isoformat()),
