@@ -13,7 +13,7 @@ webhook follow-ups go another way and are exempt):
 - ``LoopLag`` tells both a stalled process from a slow network: a heartbeat that notes how late the
   event loop wakes it. A Redis 60 ms away is slow, not stalled, and must cost no slots.
 
-``Pacer`` is ``LocalBudget`` under its old name, kept only while the scheduler still paces on its own.
+The budget is the only object that paces requests: the scheduler and the outbox leave pacing to it.
 """
 
 from __future__ import annotations
@@ -195,17 +195,6 @@ class LocalBudget:
 
     async def close(self) -> None:
         await self.lag.close()
-
-
-class Pacer(LocalBudget):
-    """``LocalBudget`` under the name the scheduler still imports.
-
-    The bot's budget paces every request; the scheduler's own pacer only doubles it. It goes once the
-    scheduler stops using it.
-    """
-
-    async def wait(self) -> None:
-        await self.acquire()
 
 
 # GCRA (generic cell rate algorithm) with reservation: one key holds the "theoretical arrival

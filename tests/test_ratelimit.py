@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.ratelimit import BUDGET_RATE, LocalBudget, LoopLag, Pacer
+from bot.ratelimit import BUDGET_RATE, LocalBudget, LoopLag
 
 
 class SteadyLoop(LoopLag):
@@ -51,21 +51,6 @@ async def test_requests_that_slept_through_a_stall_book_again_instead_of_going_a
     await budget.close()
     assert budget.rebooked >= 1  # the slots that passed during the stall were left, not used late
     assert busiest(released, 0.1) <= 12, f"{busiest(released, 0.1)} requests in 100 ms at 100/s"
-
-
-async def test_a_late_wake_up_does_not_make_the_pacer_catch_up():
-    """``Pacer`` (the scheduler's, until it leaves pacing to the budget) is the local budget under its old name."""
-    pacer = Pacer(100)
-    loop = asyncio.get_running_loop()
-    released = []
-    for i in range(15):
-        if i in (4, 9):
-            loop.call_later(0.002, time.sleep, 0.05)  # the loop stalls while the pacer sleeps (on purpose)
-        await pacer.wait()
-        released.append(time.monotonic())
-    await pacer.close()
-    assert pacer.rebooked >= 2  # each stall's sleeper booked a fresh slot
-    assert busiest(released, 0.05) <= 6
 
 
 async def test_the_local_share_can_be_told_to_start_after_the_shared_grid():

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from bot.services import build_services
-from bot.storage.database import Database
+from bot.storage import open_database
 from bot.storage.migrate import migrate
 from tests.clocks import ManualClock
 from tests.conftest import daily_countdown, settle, start_bot
@@ -32,7 +32,7 @@ def redis_url():
 
 
 async def _configure(fake, db_path, catalog, guilds):
-    db = await Database.open(db_path)
+    db = await open_database(db_path)
     await migrate(db)
     services = build_services(db, catalog, ManualClock(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)), random.Random(1))
     for guild in guilds:
