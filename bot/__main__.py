@@ -16,7 +16,7 @@ import os
 import random
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,12 @@ from bot.app import EXTENSIONS, HeartstopperBot, apply_endpoints
 from bot.clock import Clock, SystemClock
 from bot.content.loader import ContentError, load_catalog
 from bot.content.packcheck import check_packs
+from bot.content.translations import load_translations, missing
 from bot.domain.models import Catalog
 from bot.domain.shards import ShardScope
 from bot.errors import BotError
 from bot.health import HealthServer
+from bot.i18n.locales import DEFAULT
 from bot.log import setup_logging
 from bot.playground.run import PlaygroundOptions, run_playground
 from bot.redaction import redact_url, secrets_in
@@ -100,9 +102,10 @@ async def _open_database(settings: Settings) -> Database:
 async def run_check(settings: Settings) -> int:
     """Everything but connecting: content, database and migrations, the command tree."""
     catalog = load_catalog(settings.data_dir)
+    catalogs = load_translations(settings.data_dir, catalog)
     db = await _open_database(settings)
     try:
-        services = build_services(db, catalog, SystemClock(), random.Random())
+        services = build_services(db, catalog, SystemClock(), random.Random(), catalogs=catalogs)
         bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
         await bot.load_features()
         commands = sorted(c.name for c in bot.tree.get_commands())
@@ -112,7 +115,7 @@ async def run_check(settings: Settings) -> int:
         where = f"{_where(settings)} ({db.dialect})"
     finally:
         await db.close()
-    print(_summary(settings, catalog, where, version, commands))  # noqa: T201 - the CLI's report
+    print(_summary(settings, catalogs, where, version, commands))  # noqa: T201 - the CLI's report
     return 0
 
 
@@ -125,24 +128,38 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
-def _summary(settings: Settings, catalog: Catalog, where: str, version: int, commands: list[str]) -> str:
-    counts = catalog.counts()
+def _summary(settings: Settings, catalogs: Mapping[str, Catalog], where: str, version: int, commands: list[str]) -> str:
+    counts = catalogs[DEFAULT].counts()
     return "\n".join(
         [
             f"heartstopper-bot {__version__}: check passed",
             f"  settings : ok (token {'set' if settings.token else 'not set, needed to connect'})",
             f"  content  : {counts['cast']} cast, {counts['episodes']} episodes, {counts['releases']} releases, "
             f"{counts['packs']} pack(s) with {counts['questions']} questions from {settings.data_dir}",
+            f"  languages: {_languages(catalogs)}",
             f"  database : {where} at schema version {version}",
             f"  commands : {len(commands)} top-level: " + ", ".join(f"/{c}" for c in commands),
         ]
     )
 
 
+def _languages(catalogs: Mapping[str, Catalog]) -> str:
+    """Each language with what it still shows in English, so a translator sees what is left."""
+    english = catalogs[DEFAULT]
+    parts: list[str] = [DEFAULT]
+    for locale, catalog in catalogs.items():
+        if locale == DEFAULT:
+            continue
+        gaps = missing(english, catalog)
+        parts.append(f"{locale} ({len(gaps)} item(s) still in English)" if gaps else locale)
+    return ", ".join(parts)
+
+
 async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
     """Run until closed. ``clock`` is for tests that run the real process on scaled time."""
     token = settings.require_token()
     catalog = load_catalog(settings.data_dir)
+    catalogs = load_translations(settings.data_dir, catalog)
     apply_endpoints(settings)
     db = await _open_database(settings)
     try:
@@ -154,6 +171,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
             countdown_grace_hours=settings.countdown_grace_hours,
             shards=ShardScope.of(settings.shard_count, settings.shard_ids),
             nonce_window=dt.timedelta(seconds=settings.nonce_window_seconds),
+            catalogs=catalogs,
         )
         bot = HeartstopperBot(settings=settings, services=services)
         loop = asyncio.get_running_loop()

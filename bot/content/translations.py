@@ -98,10 +98,10 @@ def episode_key(episode: Episode) -> str:
     return f"S{episode.season}E{episode.number}"
 
 
-def load_translations(data_dir: Path, english: Catalog) -> dict[Locale, Catalog]:
+def load_translations(data_dir: Path, english: Catalog) -> dict[str, Catalog]:
     """Every language's catalogue (English included, as given); raise ContentError listing every problem."""
     problems: list[str] = []
-    catalogs: dict[Locale, Catalog] = {DEFAULT: english}
+    catalogs: dict[str, Catalog] = {DEFAULT: english}
     for locale in SUPPORTED:
         if locale == DEFAULT:
             continue
