@@ -25,7 +25,7 @@ import discord
 from dotenv import load_dotenv
 
 from bot import __version__
-from bot.app import EXTENSIONS, HeartstopperBot, apply_endpoints
+from bot.app import HeartstopperBot, apply_endpoints
 from bot.clock import Clock, SystemClock
 from bot.content.loader import ContentError, load_catalog
 from bot.content.packcheck import check_packs
@@ -36,6 +36,7 @@ from bot.errors import BotError
 from bot.health import HealthServer
 from bot.i18n.locales import DEFAULT
 from bot.log import setup_logging
+from bot.offline import offline_bot
 from bot.playground.run import PlaygroundOptions, run_playground
 from bot.redaction import redact_url, secrets_in
 from bot.services import build_services
@@ -48,6 +49,7 @@ from bot.storage.copy import DERIVED, ProgressBar, copy_database
 from bot.storage.migrate import MigrationError, current_version, migrate
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.sqlite import SqliteDatabase
+from bot.ui.translator import name_problems, text_problems
 
 log = logging.getLogger("bot")
 
@@ -100,21 +102,25 @@ async def _open_database(settings: Settings) -> Database:
 
 
 async def run_check(settings: Settings) -> int:
-    """Everything but connecting: content, database and migrations, the command tree."""
+    """Everything but connecting: content and its translations, database and migrations, the command tree
+    with every language's names as Discord would receive them (a name Discord refuses fails the check)."""
     catalog = load_catalog(settings.data_dir)
     catalogs = load_translations(settings.data_dir, catalog)
     db = await _open_database(settings)
     try:
-        services = build_services(db, catalog, SystemClock(), random.Random(), catalogs=catalogs)
-        bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
-        await bot.load_features()
-        commands = sorted(c.name for c in bot.tree.get_commands())
-        for extension in EXTENSIONS:
-            await bot.unload_extension(extension)
+        async with offline_bot(settings, db, catalogs) as bot:
+            commands = sorted(c.name for c in bot.tree.get_commands())
+            refused = name_problems(bot.tree) + text_problems(bot.tree)
         version = await current_version(db)
         where = f"{_where(settings)} ({db.dialect})"
     finally:
         await db.close()
+    if refused:
+        for problem in refused:
+            print(problem, file=sys.stderr)  # noqa: T201 - the CLI's report
+        return _fatal(
+            f"{len(refused)} translated command name(s) or text(s) Discord would refuse (bot/i18n/locales)", 1
+        )
     print(_summary(settings, catalogs, where, version, commands))  # noqa: T201 - the CLI's report
     return 0
 

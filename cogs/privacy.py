@@ -2,86 +2,46 @@
 
 Thin glue: ``bot.services.privacy`` decides what is exported, forgotten and kept, and its retention
 planner (registered with the bot's scheduler here) deletes the data of servers the bot left.
+
+Both commands answer privately, so in the member's own Discord language (``reader_locale``): the
+replies, the confirmation's buttons and what they leave behind. The exported file itself stays
+English (see ``bot.services.privacy``).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HeartstopperBot
-from bot.services.privacy import WHAT_STAYS, MemberExport, PrivacyService, forgotten_summary
+from bot.i18n import _
+from bot.services.privacy import WHAT_STAYS, PrivacyService, forgotten_text
 from bot.ui.checks import guild_id_of
-from bot.ui.replies import reply, visibility
+from bot.ui.confirm import Confirm, ConfirmWords
+from bot.ui.replies import reader_locale, reply, visibility
 
 log = logging.getLogger(__name__)
 
-CONFIRM_TIMEOUT = 60.0  # seconds the buttons wait for the member
-ASK = (
+ASK = _(
     "This deletes **your** trivia answers and score (you leave this server's leaderboard) and your "
-    "question-of-the-day answers and streak **in this server**. It cannot be undone. {stays}\n\nDelete them?"
+    "question-of-the-day answers and streak **in this server**. It cannot be undone. {what_stays}\n\nDelete them?",
+    what_stays=WHAT_STAYS,
 )
 
 
-class ConfirmForget(discord.ui.View):
-    """Two buttons only the member who asked can press (as ``/trivia reset``'s confirmation)."""
-
-    def __init__(self, owner_id: int) -> None:
-        super().__init__(timeout=CONFIRM_TIMEOUT)
-        self.owner_id = owner_id
-        self.confirmed: bool | None = None
-        self.message: discord.Message | None = None
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.owner_id:
-            await reply(interaction, "Only the member who asked can confirm this. Use `/privacy forget` yourself.")
-            return False
-        return True
-
-    @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ConfirmForget]) -> None:
-        self.confirmed = True
-        self._disable()
-        await interaction.response.edit_message(view=self)
-        self.stop()
-
-    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ConfirmForget]) -> None:
-        self.confirmed = False
-        self._disable()
-        await interaction.response.edit_message(content="Cancelled: nothing was deleted.", view=self)
-        self.stop()
-
-    def _disable(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-
-    async def on_timeout(self) -> None:
-        self._disable()
-        if self.message is not None:
-            try:
-                await self.message.edit(content="Timed out: nothing was deleted.", view=self)
-            except discord.HTTPException:
-                pass
-
-
-async def send_file(interaction: discord.Interaction[HeartstopperBot], exported: MemberExport) -> None:
-    """The export as a private attachment, after ``reply`` has answered (so no deferral can race it).
-
-    ``bot.ui.replies.reply`` takes no file yet; once it does, this becomes one ``reply`` call.
-    """
-    await interaction.followup.send(
-        file=discord.File(io.BytesIO(exported.data), filename=exported.filename),
-        ephemeral=True,
-        allowed_mentions=discord.AllowedMentions.none(),
-        wait=True,
-    )
+FORGET_WORDS = ConfirmWords(
+    # TRANSLATORS: a button label (at most 80 characters)
+    confirm=_("Delete my data"),
+    # TRANSLATORS: a button label (at most 80 characters): keep the data, delete nothing
+    cancel=_("Keep it"),
+    not_yours=_("Only the member who asked can confirm this. Use `/privacy forget` yourself."),
+    cancelled=_("Cancelled: nothing was deleted."),
+    timed_out=_("Timed out: nothing was deleted."),
+)
 
 
 @app_commands.guild_only()
@@ -111,26 +71,25 @@ class PrivacyCog(
         """Get a file of everything this bot stores about you in this server (only you see it)."""
         exported = await self.service.export(guild_id_of(interaction), interaction.user.id)
         if exported.anything:
-            text = (
+            text = _(
                 "Here is everything I store about you in this server, as JSON; its `about` field explains each "
                 "part. Only you can see this. To delete it, use `/privacy forget`."
             )
         else:
-            text = "I store nothing about you in this server. The file says so, and what I never store."
-        await reply(interaction, text)
-        await send_file(interaction, exported)
+            text = _("I store nothing about you in this server. The file says so, and what I never store.")
+        await reply(interaction, text, file=discord.File(io.BytesIO(exported.data), filename=exported.filename))
 
     @visibility("private")
     @app_commands.command(name="forget")
     async def forget(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Delete your trivia answers, score and daily streak in this server, after you confirm."""
         guild_id = guild_id_of(interaction)
-        view = ConfirmForget(interaction.user.id)
-        view.message = await reply(interaction, ASK.format(stays=WHAT_STAYS), view=view)
+        view = Confirm(interaction.user.id, await reader_locale(interaction), FORGET_WORDS)
+        view.message = await reply(interaction, ASK, view=view)
         await view.wait()
         if view.confirmed:
             done = await self.service.forget(guild_id, interaction.user.id)
-            await reply(interaction, f"Done: {forgotten_summary(done)}. {WHAT_STAYS}")
+            await reply(interaction, forgotten_text(done))
 
     # --- the bot leaving and coming back ------------------------------------------------------
     @commands.Cog.listener()

@@ -9,6 +9,11 @@ reached Discord: a timeout after Discord stored it, a crash before the id was sa
 extra copies. A missing Create Events
 permission (which Discord has required since February 2026) is remembered and shown in
 ``/settings show``; nothing is retried until a moderator turns the feature on again.
+
+Each event is written in the server's language when it is sent (``guild_language``): its
+description in words, a release's note from that language's content. When the server's language
+changes (``/settings language``, or its preferred locale while it follows it), every event the bot
+made is rewritten (``ReleaseEventService.relocalize``).
 """
 
 from __future__ import annotations
@@ -22,26 +27,48 @@ from discord.ext import commands
 
 from bot.app import HeartstopperBot
 from bot.domain.outbox import Abandon, Delivery, Done, Kind, Outcome
-from bot.services.release_events import LOCATION, ReleaseEventService, WantedEvent
+from bot.i18n import Text, _, best_locale, render
+from bot.services.content import LocalizedContent
+from bot.services.release_events import (
+    LOCATION,
+    MAX_DESCRIPTION,
+    ReleaseEventService,
+    WantedEvent,
+    event_description,
+)
 from bot.ui.delivery import failed
+from bot.ui.embeds import clip
 from bot.ui.rest import within
 
 log = logging.getLogger(__name__)
 
-MISSING_PERMISSION = (
+RELEASE_KEY = "release:"
+# TRANSLATORS: shown in /settings show; "Create Events" is the permission's name in Discord's own settings
+MISSING_PERMISSION = _(
     "I am missing the Create Events permission, which Discord requires for scheduled events: "
     "give it to me, then run /settings release-events state:on"
 )
-REFUSED = (
+REFUSED = _(
     "Discord refused to make an event here (403): check that my Create Events permission is not denied, "
     "then run /settings release-events state:on"
 )
 
 
-def _payload(event: WantedEvent) -> dict[str, Any]:
+def describe(event: WantedEvent, content: LocalizedContent, locale: str) -> str:
+    """The event's description in ``locale``: a release's note from that language's content, else as planned."""
+    if event.legacy_description is not None:
+        return event.legacy_description
+    note = event.note
+    if event.key.startswith(RELEASE_KEY):
+        release = content.release(event.key.removeprefix(RELEASE_KEY), locale)
+        note = release.note if release is not None else note
+    return clip(render(event_description(event, note), locale).strip(), MAX_DESCRIPTION)
+
+
+def _payload(event: WantedEvent, description: str) -> dict[str, Any]:
     return {
         "name": event.name,
-        "description": event.description,
+        "description": description,
         "scheduled_start_time": event.start.isoformat(),
         "scheduled_end_time": event.end.isoformat(),
         "entity_type": discord.EntityType.external.value,
@@ -56,9 +83,10 @@ class ScheduledEventMaker:
     kind = Kind.SCHEDULED_EVENT
     patience = dt.timedelta(days=7)
 
-    def __init__(self, bot: HeartstopperBot, service: ReleaseEventService) -> None:
+    def __init__(self, bot: HeartstopperBot, service: ReleaseEventService, content: LocalizedContent) -> None:
         self.bot = bot
         self.service = service
+        self.content = content
 
     async def deliver(self, delivery: Delivery) -> Outcome:
         guild_id = delivery.guild_id
@@ -76,11 +104,11 @@ class ScheduledEventMaker:
             guild = self.bot.get_guild(guild_id)
             if guild is not None and guild.me is not None and not guild.me.guild_permissions.create_events:
                 return await self._stopped(guild_id, MISSING_PERMISSION)
+            # The server's language now, not when the change was planned.
+            payload = _payload(wanted, describe(wanted, self.content, await self.bot.guild_language(guild_id)))
             if made is not None:
                 try:
-                    await within(
-                        self.bot.http.edit_scheduled_event(guild_id, made.discord_event_id, **_payload(wanted))
-                    )
+                    await within(self.bot.http.edit_scheduled_event(guild_id, made.discord_event_id, **payload))
                     return Done(
                         "sent", made.discord_event_id, self.service.remembered(guild_id, wanted, made.discord_event_id)
                     )
@@ -92,17 +120,20 @@ class ScheduledEventMaker:
             adopted = await self._adopt(guild_id, wanted)
             if adopted is not None:
                 return Done("adopted", adopted, self.service.remembered(guild_id, wanted, adopted))
-            created = await within(self.bot.http.create_guild_scheduled_event(guild_id, **_payload(wanted)))
+            created = await within(self.bot.http.create_guild_scheduled_event(guild_id, **payload))
             event_id = int(created["id"])
             return Done("sent", event_id, self.service.remembered(guild_id, wanted, event_id))
         except discord.Forbidden:
             return await self._stopped(guild_id, REFUSED)
         except discord.NotFound:
-            return Abandon("Discord no longer knows this server (404)")
+            return Abandon(_("Discord no longer knows this server (404)"))
         except (TimeoutError, discord.HTTPException, OSError) as exc:
-            return failed(exc, "updating the server's events") or Abandon(f"Discord refused the event: {exc}")
+            # TRANSLATORS: what the bot was doing, inside a reason such as "rate limited while {doing}"
+            doing = _("updating the server's events")
+            # TRANSLATORS: {error} is Discord's own answer, in English
+            return failed(exc, doing) or Abandon(_("Discord refused the event: {error}", error=str(exc)))
 
-    async def _stopped(self, guild_id: int, problem: str) -> Outcome:
+    async def _stopped(self, guild_id: int, problem: Text) -> Outcome:
         """Remembered and shown in /settings show; nothing is retried until a moderator turns it on again."""
         await self.service.report_problem(guild_id, problem)
         return Abandon(problem)
@@ -132,10 +163,10 @@ class ScheduledEventMaker:
 
 
 class ReleaseEventsCog(commands.Cog):
-    def __init__(self, bot: HeartstopperBot, service: ReleaseEventService) -> None:
+    def __init__(self, bot: HeartstopperBot, service: ReleaseEventService, content: LocalizedContent) -> None:
         self.bot = bot
         self.service = service
-        self.maker = ScheduledEventMaker(bot, service)
+        self.maker = ScheduledEventMaker(bot, service, content)
 
     async def cog_load(self) -> None:
         self.service.wake = self.bot.scheduler.wake
@@ -150,6 +181,18 @@ class ReleaseEventsCog(commands.Cog):
     async def changed(self, guild_id: int) -> None:
         await self.service.changed(guild_id)
 
+    @commands.Cog.listener("on_server_language_changed")
+    async def language_changed(self, guild_id: int) -> None:
+        """``/settings language`` dispatches it: the server's events are rewritten in its new language."""
+        await self.service.relocalize(guild_id)
+
+    @commands.Cog.listener("on_guild_update")
+    async def guild_updated(self, before: discord.Guild, after: discord.Guild) -> None:
+        """A server that follows its preferred locale (no ``/settings language`` choice) may change language with
+        it; rewriting the events of a server that chose its language is a few needless edits, rarely."""
+        if best_locale(before.preferred_locale.value) != best_locale(after.preferred_locale.value):
+            await self.service.relocalize(after.id)
+
 
 async def setup(bot: HeartstopperBot) -> None:
-    await bot.add_cog(ReleaseEventsCog(bot, bot.services.release_events))
+    await bot.add_cog(ReleaseEventsCog(bot, bot.services.release_events, bot.services.content))

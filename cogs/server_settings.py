@@ -1,8 +1,16 @@
-"""/settings: moderators choose channels, schedule, spoilers and trivia options."""
+"""/settings: moderators choose channels, schedule, spoilers, trivia options and the server's language.
+
+Every answer here is private, so in the moderator's own Discord language (``reader_locale``), and so
+is ``/settings show``, stored reasons included: why a schedule was turned off or a post given up is
+kept as a message (``Text.stored()``) and rendered here with ``from_stored`` for whoever reads it.
+``/settings language`` chooses the language of what the bot says in public on the server.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import discord
@@ -14,117 +22,242 @@ from bot.app import HeartstopperBot
 from bot.domain import trivia as trivia_rules
 from bot.domain.outbox import Kind, OutboxRecord, State
 from bot.errors import UserError
+from bot.i18n import N_, SUPPORTED, Text, _, best_locale, discord_locale, render
+from bot.i18n.locales import NAMES, Locale
+from bot.i18n.text import from_stored
 from bot.services.countdown import CountdownService
 from bot.services.daily import DailyQuestionService
 from bot.services.guild_settings import GuildSettingsService
+from bot.services.language import LanguageService
 from bot.services.release_events import ReleaseEventService
 from bot.services.settings_report import SettingsReport, SettingsReportService
 from bot.ui.autocomplete import zone_autocomplete
-from bot.ui.channels import channel_health
+from bot.ui.channels import CREATE_EVENTS, channel_health
 from bot.ui.checks import guild_id_of, moderator_only
 from bot.ui.embeds import MINT, add_field, base_embed, footer
-from bot.ui.replies import reply, visibility
+from bot.ui.replies import reader_locale, reply, visibility
+
+AUTO = "auto"  # the choice that follows the server's preferred locale (stored as NULL)
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=AUTO, value=AUTO),
+    # Each language by its own name, as language pickers show them, whatever the reader's language.
+    *(app_commands.Choice(name=NAMES[locale], value=locale) for locale in SUPPORTED),
+]
 
 
-def _record_line(record: OutboxRecord | None, what: str) -> str | None:
-    """What the bot last did for a feature, from the outbox: done, skipped, being retried, or given up, and why."""
+@dataclass(frozen=True, slots=True)
+class ServerLanguage:
+    """The server's public language, and why: chosen with ``/settings language``, or its preferred locale."""
+
+    chosen: str | None  # what a moderator chose (``GuildConfig.language``); None follows Discord
+    preferred: str | None  # the server's preferred locale in Discord ("Server Primary Language")
+
+    @property
+    def effective(self) -> Locale:
+        return best_locale(self.chosen, self.preferred)
+
+    def describe(self) -> Text:
+        """One line for ``/settings show`` (and the reply to ``/settings language``)."""
+        name = NAMES[self.effective]
+        if self.chosen is not None:
+            return _("{language} (chosen with `/settings language`)", language=name)
+        if discord_locale(self.preferred) is not None:
+            # TRANSLATORS: {language} is a language's own name, e.g. "Deutsch"; Discord calls the setting
+            # "Server Primary Language"
+            return _("{language}: auto, the server's primary language in Discord", language=name)
+        # TRANSLATORS: {code} is a Discord locale code, e.g. "ja"; {language} a language's own name
+        return _(
+            "{language}: auto (the server's primary language in Discord, `{code}`, is not one I speak)",
+            language=name,
+            code=self.preferred or "—",
+        )
+
+
+def _preferred_locale(interaction: discord.Interaction[HeartstopperBot]) -> str | None:
+    return interaction.guild_locale.value if interaction.guild_locale else None
+
+
+def _lines(lines: Sequence[Text | str], locale: str) -> str:
+    return "\n".join(render(line, locale) for line in lines)
+
+
+def _record_line(record: OutboxRecord | None, what: Text) -> Text | None:
+    """What the bot last did for a feature, from the outbox: done, skipped, being retried, or given up, and why.
+
+    The reason comes back from the database as a message (``from_stored``), rendered with the line."""
     if record is None:
         return None
     when = format_dt(record.updated_at, "R")
+    key = record.key
     if record.state is State.DONE:
         if record.outcome == "skipped":
-            return f"Last: {record.key} skipped ({record.reason or 'nothing to post'}), {when}"
-        found = " (found already posted after a restart)" if record.outcome == "adopted" else ""
-        return f"Last: {what} for {record.key} posted {when}{found}"
+            # TRANSLATORS: {key} is the day (2026-11-26) or thing the post was for; {when} a relative time
+            return _(
+                "Last: {key} skipped ({reason}), {when}",
+                key=key,
+                reason=record.reason or _("nothing to post"),
+                when=when,
+            )
+        if record.outcome == "adopted":
+            # TRANSLATORS: {what} is e.g. "countdown post"; {key} the day it was for; {when} a relative time
+            return _(
+                "Last: {what} for {key} posted {when} (found already posted after a restart)",
+                what=what,
+                key=key,
+                when=when,
+            )
+        # TRANSLATORS: {what} is e.g. "countdown post"; {key} the day it was for; {when} a relative time
+        return _("Last: {what} for {key} posted {when}", what=what, key=key, when=when)
     if record.state is State.ABANDONED:
-        return f"Last: gave up on the {what} for {record.key}: {record.reason}"
-    tried = f", attempt {record.attempts}" if record.attempts else ""
-    why = f" (last try: {record.reason})" if record.reason else ""
-    return f"In progress: {what} for {record.key}{tried}{why}"
+        # TRANSLATORS: {what} is e.g. "countdown post"; {key} the day it was for; {reason} why it was given up
+        return _("Last: gave up on the {what} for {key}: {reason}", what=what, key=key, reason=record.reason or "—")
+    if record.attempts and record.reason:
+        return _(
+            "In progress: {what} for {key}, attempt {attempt} (last try: {reason})",
+            what=what,
+            key=key,
+            attempt=record.attempts,
+            reason=record.reason,
+        )
+    if record.attempts:
+        return _("In progress: {what} for {key}, attempt {attempt}", what=what, key=key, attempt=record.attempts)
+    if record.reason:
+        return _("In progress: {what} for {key} (last try: {reason})", what=what, key=key, reason=record.reason)
+    return _("In progress: {what} for {key}", what=what, key=key)
 
 
 def _when(at: dt.datetime) -> str:
     return f"{format_dt(at, 'F')} ({format_dt(at, 'R')})"
 
 
-def settings_embed(report: SettingsReport, guild: discord.Guild | None) -> discord.Embed:
-    """``/settings show``: each feature's settings, what comes next, what the bot last did, and its health."""
+def _stored_reason(value: str | None) -> Text | str:
+    """A reason kept in the server's settings, back as a message (or an older row's plain text)."""
+    return from_stored(value) or "—"
+
+
+def _channel_line(channel_id: int, enabled: bool) -> Text:
+    mention = f"<#{channel_id}>"
+    if enabled:
+        return _("Channel: {channel} (on)", channel=mention)
+    return _("Channel: {channel} (**off**)", channel=mention)
+
+
+def settings_embed(
+    report: SettingsReport, guild: discord.Guild | None, locale: str, language: ServerLanguage
+) -> discord.Embed:
+    """``/settings show``: each feature's settings, what comes next, what the bot last did, and its health,
+    in ``locale`` (the moderator's own language); ``language`` is the server's, for everyone else."""
     config = report.config
-    embed = base_embed("⚙️ Server settings", colour=MINT)
-    spoiler = f"Season {report.horizon}" + ("" if config.spoiler_season else " (default: every released season)")
-    add_field(embed, "Spoiler horizon", spoiler, inline=True)
+    embed = base_embed(_("⚙️ Server settings"), colour=MINT, locale=locale)
+    if config.spoiler_season:
+        spoiler = _("Season {number}", number=report.horizon)
+    else:
+        spoiler = _("Season {number} (default: every released season)", number=report.horizon)
+    add_field(embed, _("Spoiler horizon"), spoiler, inline=True, locale=locale)
+    add_field(embed, _("Language in public"), language.describe(), inline=True, locale=locale)
 
     if config.countdown_channel_id:
-        status = "on" if config.countdown_enabled else "**off**"
-        lines = [
-            f"Channel: <#{config.countdown_channel_id}> ({status})",
-            f"Time: {config.countdown_time or '—'} {config.countdown_timezone or 'UTC'}",
+        lines: list[Text | str] = [
+            _channel_line(config.countdown_channel_id, config.countdown_enabled),
+            _("Time: {time} {zone}", time=config.countdown_time or "—", zone=config.countdown_timezone or "UTC"),
         ]
         nxt = report.countdown_next
         if nxt is not None:
             if nxt.quiet_from is not None:
                 lines.append(
-                    f"Quiet on {format_dt(nxt.quiet_from, 'D')}: nothing dated to count down to, so the "
-                    '"no date yet" reminder goes out once a week'
+                    _(
+                        'Quiet on {date}: nothing dated to count down to, so the "no date yet" reminder goes out '
+                        "once a week",
+                        date=format_dt(nxt.quiet_from, "D"),
+                    )
                 )
-            lines.append(f"Next post: {_when(nxt.at)}: {nxt.about}")
+            # TRANSLATORS: {when} is a date and time; {about} what the post counts down to, e.g. "3 days to Season 4"
+            lines.append(_("Next post: {when}: {about}", when=_when(nxt.at), about=nxt.about))
         if config.countdown_disabled_reason:
-            lines.append(f"Turned off because {config.countdown_disabled_reason}. Set the channel again to resume.")
-        lines += [line for line in [_record_line(report.last[Kind.COUNTDOWN], "countdown post")] if line]
-        lines.append(f"Health: {channel_health(guild, config.countdown_channel_id).summary}")
-        add_field(embed, "Daily countdown", "\n".join(lines))
+            # TRANSLATORS: {reason} says why, e.g. "a moderator turned it off"
+            lines.append(
+                _(
+                    "Turned off because {reason}. Set the channel again to resume.",
+                    reason=_stored_reason(config.countdown_disabled_reason),
+                )
+            )
+        lines += [line for line in [_record_line(report.last[Kind.COUNTDOWN], _("countdown post"))] if line]
+        lines.append(_("Health: {summary}", summary=channel_health(guild, config.countdown_channel_id).summary))
+        add_field(embed, _("Daily countdown"), _lines(lines, locale), locale=locale)
     else:
-        add_field(embed, "Daily countdown", "Not set. Use `/settings countdown-channel`.")
+        add_field(embed, _("Daily countdown"), _("Not set. Use `/settings countdown-channel`."), locale=locale)
 
     if config.daily_channel_id:
-        daily = [
-            f"Channel: <#{config.daily_channel_id}> ({'on' if config.daily_enabled else '**off**'})",
-            f"Time: {config.daily_time} {config.daily_timezone}",
-            f"Open for: {config.daily_window_hours} h" if config.daily_window_hours else "Open until the next one",
+        daily: list[Text | str] = [
+            _channel_line(config.daily_channel_id, config.daily_enabled),
+            _("Time: {time} {zone}", time=config.daily_time or "—", zone=config.daily_timezone or "UTC"),
+            _("Open for: {hours} h", hours=config.daily_window_hours)
+            if config.daily_window_hours
+            else _("Open until the next one"),
         ]
         if report.daily_next_at:
-            daily.append(f"Next question: {_when(report.daily_next_at)}")
+            daily.append(_("Next question: {when}", when=_when(report.daily_next_at)))
         if report.reveal_at:
-            daily.append(f"Today's answer is revealed {format_dt(report.reveal_at, 'R')}")
+            # TRANSLATORS: {when} is a relative time, e.g. "in 3 hours"
+            daily.append(_("Today's answer is revealed {when}", when=format_dt(report.reveal_at, "R")))
         if config.daily_disabled_reason:
-            daily.append(f"Turned off because {config.daily_disabled_reason}.")
-        for kind, what in ((Kind.DAILY_QUESTION, "question"), (Kind.DAILY_REVEAL, "reveal")):
+            # TRANSLATORS: {reason} says why, e.g. "a moderator turned it off"
+            daily.append(_("Turned off because {reason}.", reason=_stored_reason(config.daily_disabled_reason)))
+        # TRANSLATORS: what the bot posts: the question of the day, then its reveal (the answer)
+        for kind, what in ((Kind.DAILY_QUESTION, _("question")), (Kind.DAILY_REVEAL, _("reveal"))):
             line = _record_line(report.last[kind], what)
             if line:
                 daily.append(line)
-        daily.append(f"Health: {channel_health(guild, config.daily_channel_id).summary}")
-        add_field(embed, "Question of the day", "\n".join(daily))
+        daily.append(_("Health: {summary}", summary=channel_health(guild, config.daily_channel_id).summary))
+        add_field(embed, _("Question of the day"), _lines(daily, locale), locale=locale)
     else:
-        add_field(embed, "Question of the day", "Not set. Use `/settings daily-question`.")
+        add_field(embed, _("Question of the day"), _("Not set. Use `/settings daily-question`."), locale=locale)
 
-    add_field(embed, "Release events", _events_status(report, guild))
+    add_field(embed, _("Release events"), _lines(_events_status(report, guild), locale), locale=locale)
     seconds = config.trivia_seconds or trivia_rules.DEFAULT_SECONDS
     if config.trivia_channel_ids:
-        where = "\n".join(channel_health(guild, c).summary for c in config.trivia_channel_ids)
+        where = _lines([channel_health(guild, c).summary for c in config.trivia_channel_ids], locale)
     else:
-        where = "Any channel"
-    add_field(embed, "Trivia", f"{seconds} seconds per question\nWhere: {where}")
-    return footer(embed, "Change a setting with the /settings commands.")
+        where = render(_("Any channel"), locale)
+    trivia = [
+        N_("{n} second per question", "{n} seconds per question", n=seconds),
+        _("Where: {where}", where=where),
+    ]
+    add_field(embed, _("Trivia"), _lines(trivia, locale), locale=locale)
+    return footer(embed, _("Change a setting with the /settings commands."), locale=locale)
 
 
-def _events_status(report: SettingsReport, guild: discord.Guild | None) -> str:
+def _events_status(report: SettingsReport, guild: discord.Guild | None) -> list[Text | str]:
     """One consistent account of the feature and the permission it needs (never "✅" and "missing" at once)."""
     config = report.config
     me = guild.me if guild else None
     can = None if me is None else me.guild_permissions.create_events
     if not config.release_events_enabled:
-        return "Off (`/settings release-events state:on`)"
+        return [_("Off (`/settings release-events state:on`)")]
     if config.release_events_problem:  # the one thing to say; the permission is part of the reason
-        return f"Stopped: {config.release_events_problem}."
-    lines = ["On"]
+        # TRANSLATORS: {reason} says why the bot stopped making events
+        return [_("Stopped: {reason}.", reason=_stored_reason(config.release_events_problem))]
+    lines: list[Text | str] = [_("On")]
     if can is False:
-        lines.append("❌ I am missing Create Events, which Discord requires: no events can be made until I have it")
-    pending = [r for r in report.in_play if r.kind is Kind.SCHEDULED_EVENT]
-    if pending:
         lines.append(
-            f"{len(pending)} change(s) in progress" + (f" (last try: {pending[0].reason})" if pending[0].reason else "")
+            _(
+                "❌ I am missing {permission}, which Discord requires: no events can be made until I have it",
+                permission=CREATE_EVENTS,
+            )
         )
-    return "\n".join(lines)
+    pending = [r for r in report.in_play if r.kind is Kind.SCHEDULED_EVENT]
+    if pending and pending[0].reason:
+        lines.append(
+            N_(
+                "{n} change in progress (last try: {reason})",
+                "{n} changes in progress (last try: {reason})",
+                n=len(pending),
+                reason=pending[0].reason,
+            )
+        )
+    elif pending:
+        lines.append(N_("{n} change in progress", "{n} changes in progress", n=len(pending)))
+    return lines
 
 
 @app_commands.guild_only()
@@ -138,6 +271,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         daily: DailyQuestionService,
         release_events: ReleaseEventService,
         report: SettingsReportService,
+        languages: LanguageService,
     ) -> None:
         self.bot = bot
         self.settings = settings
@@ -145,6 +279,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         self.daily = daily
         self.events = release_events
         self.report = report
+        self.languages = languages
         super().__init__()
 
     @visibility("private")
@@ -153,7 +288,35 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def show(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Every setting of this server, what the bot does next and last did, and a channel health check."""
         report = await self.report.report(guild_id_of(interaction))
-        await reply(interaction, embed=settings_embed(report, interaction.guild))
+        language = ServerLanguage(report.config.language, _preferred_locale(interaction))
+        locale = await reader_locale(interaction)
+        await reply(interaction, embed=settings_embed(report, interaction.guild, locale, language))
+
+    @visibility("private")
+    @app_commands.command(name="language")
+    @app_commands.describe(
+        language="Replies everyone sees, game messages and posts; auto: the server's primary language in Discord"
+    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    @moderator_only()
+    async def language(
+        self, interaction: discord.Interaction[HeartstopperBot], language: app_commands.Choice[str]
+    ) -> None:
+        """Choose the language the bot speaks in public here; private replies follow each member's Discord."""
+        guild_id = guild_id_of(interaction)
+        chosen = None if language.value == AUTO else language.value
+        await self.languages.set_language(guild_id, chosen)
+        self.bot.dispatch("server_language_changed", guild_id)  # the events the bot made there are rewritten
+        now = ServerLanguage(chosen, _preferred_locale(interaction))
+        # TRANSLATORS: {language} is the language's own name and why it is used, e.g. "Deutsch (chosen with …)"
+        await reply(
+            interaction,
+            _(
+                "Replies everyone sees, game messages and the bot's own posts here are now in: {language}. "
+                "Private replies stay in each member's own Discord language.",
+                language=now.describe(),
+            ),
+        )
 
     @visibility("private")
     @app_commands.command(name="countdown-channel")
@@ -166,17 +329,20 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         """Choose where the daily countdown is posted."""
         guild_id = guild_id_of(interaction)
-        health = channel_health(interaction.guild, channel.id)
-        if not health.ok:
-            raise UserError(
-                f"I can't post there: {health.summary}. Fix the channel's permissions, or pick another channel."
-            )
+        _refuse_unhealthy(interaction, channel.id)
         view = await self.countdown.set_channel(guild_id, channel.id)
         when = format_dt(view.next_post_at, "F") if view.next_post_at else "—"
         await reply(
             interaction,
-            f"Daily countdown goes to <#{channel.id}> at {view.time} {view.timezone}. First post: {when}. "
-            "Change the time with `/settings countdown-time`.",
+            # TRANSLATORS: {time} is like 18:30, {zone} a time zone like Europe/London, {when} a date and time
+            _(
+                "Daily countdown goes to {channel} at {time} {zone}. First post: {when}. "
+                "Change the time with `/settings countdown-time`.",
+                channel=channel.mention,
+                time=view.time or "—",
+                zone=view.timezone,
+                when=when,
+            ),
         )
         self.bot.scheduler.wake()
 
@@ -195,10 +361,19 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         guild_id = guild_id_of(interaction)
         view = await self.countdown.set_time(guild_id, time, timezone)
         if view.next_post_at:
-            tail = f"Next post: {format_dt(view.next_post_at, 'F')}."
+            text = _(
+                "Daily countdown time: {time} {zone}. Next post: {when}.",
+                time=view.time or "—",
+                zone=view.timezone,
+                when=format_dt(view.next_post_at, "F"),
+            )
         else:
-            tail = "Now pick a channel with `/settings countdown-channel`."
-        await reply(interaction, f"Daily countdown time: {view.time} {view.timezone}. {tail}")
+            text = _(
+                "Daily countdown time: {time} {zone}. Now pick a channel with `/settings countdown-channel`.",
+                time=view.time or "—",
+                zone=view.timezone,
+            )
+        await reply(interaction, text)
         self.bot.scheduler.wake()
 
     @visibility("private")
@@ -207,8 +382,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def countdown_off(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Stop the daily countdown post."""
         guild_id = guild_id_of(interaction)
-        await self.countdown.turn_off(guild_id, "a moderator turned it off")
-        await reply(interaction, "Daily countdown is off. `/settings countdown-channel` turns it back on.")
+        # TRANSLATORS: the reason shown after "Turned off because …"
+        await self.countdown.turn_off(guild_id, _("a moderator turned it off"))
+        await reply(interaction, _("Daily countdown is off. `/settings countdown-channel` turns it back on."))
         self.bot.scheduler.wake()
 
     @visibility("private")
@@ -231,22 +407,28 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         """Post a trivia question every day; members answer privately and build streaks."""
         guild_id = guild_id_of(interaction)
-        health = channel_health(interaction.guild, channel.id)
-        if not health.ok:
-            raise UserError(
-                f"I can't post there: {health.summary}. Fix the channel's permissions, or pick another channel."
-            )
+        _refuse_unhealthy(interaction, channel.id)
         config = await self.daily.set_schedule(guild_id, channel.id, time, timezone, hours)
         first = format_dt(config.daily_next_post_at, "F") if config.daily_next_post_at else "—"
-        reveal = (
-            f"Each one closes after {hours} hour{'s' if hours != 1 else ''} and is revealed then."
-            if hours
-            else "Each one is revealed with the next day's."
-        )
+        if hours:
+            reveal = N_(
+                "Each one closes after {n} hour and is revealed then.",
+                "Each one closes after {n} hours and is revealed then.",
+                n=hours,
+            )
+        else:
+            reveal = _("Each one is revealed with the next day's.")
         await reply(
             interaction,
-            f"Question of the day goes to <#{channel.id}> at {config.daily_time} {config.daily_timezone}. "
-            f"First question: {first}. {reveal}",
+            # TRANSLATORS: {reveal} is the sentence saying when each question is revealed
+            _(
+                "Question of the day goes to {channel} at {time} {zone}. First question: {when}. {reveal}",
+                channel=channel.mention,
+                time=config.daily_time or "—",
+                zone=config.daily_timezone or "UTC",
+                when=first,
+                reveal=reveal,
+            ),
         )
         self.bot.scheduler.wake()
 
@@ -255,8 +437,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     @moderator_only()
     async def daily_question_off(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Stop the question of the day (streaks and answers are kept)."""
-        await self.daily.turn_off(guild_id_of(interaction), "a moderator turned it off")
-        await reply(interaction, "Question of the day is off. `/settings daily-question` turns it back on.")
+        await self.daily.turn_off(guild_id_of(interaction), _("a moderator turned it off"))
+        await reply(interaction, _("Question of the day is off. `/settings daily-question` turns it back on."))
         self.bot.scheduler.wake()
 
     @visibility("private")
@@ -270,12 +452,13 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         guild_id = guild_id_of(interaction)
         await self.events.set_enabled(guild_id, state == "on")
         if state == "on":
-            text = (
+            text = _(
                 "Releases and server events will appear in this server's event list. "
-                "I need the **Create Events** permission for that; `/settings show` says if anything is missing."
+                "I need the **{permission}** permission for that; `/settings show` says if anything is missing.",
+                permission=CREATE_EVENTS,
             )
         else:
-            text = "Release events are off; I'm removing the events I made."
+            text = _("Release events are off; I'm removing the events I made.")
         await reply(interaction, text)
         self.bot.dispatch("release_events_changed", guild_id)
 
@@ -291,7 +474,11 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         chosen = await self.settings.set_spoiler_season(guild_id, season)
         await reply(
             interaction,
-            f"Spoiler horizon: Season {chosen}. Later details are ||hidden|| in lookups and left out of trivia.",
+            # TRANSLATORS: keep the ||bars|| around the word for "hidden": Discord shows it as a spoiler
+            _(
+                "Spoiler horizon: Season {season}. Later details are ||hidden|| in lookups and left out of trivia.",
+                season=chosen,
+            ),
         )
 
     @visibility("private")
@@ -305,7 +492,14 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         """How long each trivia question stays open."""
         chosen = await self.settings.set_trivia_seconds(guild_id_of(interaction), seconds)
-        await reply(interaction, f"Trivia questions now stay open for {chosen} seconds.")
+        await reply(
+            interaction,
+            N_(
+                "Trivia questions now stay open for {n} second.",
+                "Trivia questions now stay open for {n} seconds.",
+                n=chosen,
+            ),
+        )
 
     @visibility("private")
     @app_commands.command(name="trivia-channels")
@@ -324,19 +518,44 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         guild_id = guild_id_of(interaction)
         if action == "anywhere":
             await self.settings.allow_trivia_anywhere(guild_id)
-            await reply(interaction, "Trivia may now run in any channel.")
+            await reply(interaction, _("Trivia may now run in any channel."))
             return
         if channel is None:
-            raise UserError(f"Pick the channel to {action} with the `channel` option.")
+            if action == "allow":
+                raise UserError(_("Pick the channel to allow with the `channel` option."))
+            raise UserError(_("Pick the channel to disallow with the `channel` option."))
         allowed = await self.settings.allow_trivia_channel(guild_id, channel.id, action == "allow")
-        where = ", ".join(f"<#{c}>" for c in allowed) or "any channel"
-        await reply(interaction, f"Trivia may run in: {where}.")
+        if allowed:
+            # TRANSLATORS: {channels} is a list of channels, e.g. "#trivia, #games"
+            text = _("Trivia may run in: {channels}.", channels=", ".join(f"<#{c}>" for c in allowed))
+        else:
+            text = _("Trivia may run in: any channel.")
+        await reply(interaction, text)
+
+
+def _refuse_unhealthy(interaction: discord.Interaction[HeartstopperBot], channel_id: int) -> None:
+    """A channel the bot cannot post in is refused at once, with what is wrong there."""
+    health = channel_health(interaction.guild, channel_id)
+    if not health.ok:
+        # TRANSLATORS: {problem} says what is wrong with the channel, e.g. "#news: ❌ missing Send Messages"
+        raise UserError(
+            _(
+                "I can't post there: {problem}. Fix the channel's permissions, or pick another channel.",
+                problem=health.summary,
+            )
+        )
 
 
 async def setup(bot: HeartstopperBot) -> None:
     services = bot.services
     await bot.add_cog(
         SettingsCog(
-            bot, services.settings, services.countdown, services.daily, services.release_events, services.report
+            bot,
+            services.settings,
+            services.countdown,
+            services.daily,
+            services.release_events,
+            services.report,
+            services.language,
         )
     )

@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 import os
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ import pytest
 from bot.app import HeartstopperBot, apply_endpoints
 from bot.clock import Clock, SystemClock
 from bot.content.loader import load_catalog
+from bot.content.translations import load_translations
 from bot.domain.models import Catalog
 from bot.domain.shards import ShardScope
 from bot.localdiscord import LocalDiscord
@@ -39,6 +40,12 @@ DATA = ROOT / "data"
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog(DATA)
+
+
+@pytest.fixture(scope="session")
+def catalogs(catalog: Catalog) -> dict[str, Catalog]:
+    """The content in every language, as the real start-up loads it (``start_bot(..., catalogs=catalogs)``)."""
+    return load_translations(DATA, catalog)
 
 
 BACKENDS = ("sqlite", "postgresql")
@@ -150,7 +157,9 @@ async def start_bot(
     seed: int = 7,
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = 10,
+    catalogs: Mapping[str, Catalog] | None = None,
 ) -> RunningBot:
+    """The real bot on ``fake``; ``catalogs`` the content in each language (default: English only)."""
     settings = load_settings({**fake.env(), **database_env(db_path), **(extra_env or {})})
     apply_endpoints(settings)
     db = await open_database(settings.database_target)
@@ -163,6 +172,7 @@ async def start_bot(
         countdown_grace_hours=settings.countdown_grace_hours,
         shards=ShardScope.of(settings.shard_count, settings.shard_ids),
         nonce_window=dt.timedelta(seconds=settings.nonce_window_seconds),
+        catalogs=catalogs,
     )
     bot = HeartstopperBot(settings=settings, services=services)
     fake.ready_sent.clear()
@@ -173,9 +183,11 @@ async def start_bot(
 
 
 @pytest.fixture
-async def running(fake: LocalDiscord, tmp_path: Path, catalog: Catalog) -> AsyncIterator[RunningBot]:
+async def running(
+    fake: LocalDiscord, tmp_path: Path, catalog: Catalog, catalogs: dict[str, Catalog]
+) -> AsyncIterator[RunningBot]:
     fake.add_guild()
-    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog)
+    handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, catalogs=catalogs)
     yield handle
     await handle.stop()
 

@@ -10,46 +10,51 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
+import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.app import EXTENSIONS, HeartstopperBot
-from bot.clock import SystemClock
 from bot.content.loader import load_catalog
 from bot.content.translations import load_translations, missing
 from bot.domain.models import Catalog
 from bot.i18n import N_, SUPPORTED, _, render
 from bot.i18n.catalogues import check, extract
-from bot.services import build_services
-from bot.settings import load_settings
-from bot.storage import open_database
-from bot.storage.migrate import migrate
-from bot.ui.translator import command_strings, name_problems
+from bot.offline import offline_bot
+from bot.ui.translator import command_strings, mention_problems, name_problems, text_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = [locale for locale in SUPPORTED if locale != "en"]
 
 
-@pytest.fixture(scope="module")
-async def offline_bot() -> AsyncIterator[HeartstopperBot]:
-    settings = load_settings({"DATABASE_PATH": ":memory:"})
-    db = await open_database(":memory:")
-    await migrate(db)
-    services = build_services(db, load_catalog(settings.data_dir), SystemClock(), random.Random())
-    bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
-    await bot.load_features()
-    yield bot
-    for extension in EXTENSIONS:
-        await bot.unload_extension(extension)
-    await db.close()
+@dataclass(frozen=True)
+class Tree:
+    strings: list[tuple[str, str]]  # every command name and description, with its context
+    name_problems: list[str]  # localized names Discord would refuse
+    text_problems: list[str]  # localized descriptions and choices longer than Discord takes
+    mention_problems: list[str]  # translated messages naming a command other than as that language lists it
 
 
 @pytest.fixture(scope="module")
-def template(offline_bot: HeartstopperBot):
-    return extract(commands=command_strings(offline_bot.tree))
+def tree() -> Tree:
+    """The command tree of the bot built offline, read once (on a loop of its own: a module's fixture)."""
+
+    async def read() -> Tree:
+        async with offline_bot() as bot:
+            return Tree(
+                list(command_strings(bot.tree)),
+                name_problems(bot.tree),
+                text_problems(bot.tree),
+                mention_problems(bot.tree),
+            )
+
+    return asyncio.run(read())
+
+
+@pytest.fixture(scope="module")
+def template(tree: Tree):
+    return extract(commands=tree.strings)
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
@@ -58,8 +63,17 @@ def test_every_message_is_translated_with_the_same_placeholders(locale, template
     assert not problems, f"{len(problems)} problem(s) in {locale}:\n" + "\n".join(problems[:40])
 
 
-def test_localized_command_names_are_names_discord_accepts(offline_bot):
-    assert name_problems(offline_bot.tree) == []
+def test_localized_command_names_are_names_discord_accepts(tree):
+    assert tree.name_problems == []
+
+
+def test_localized_descriptions_and_choices_fit_discords_limits(tree):
+    assert tree.text_problems == []
+
+
+def test_a_message_names_each_command_as_the_readers_discord_lists_it(tree):
+    """ "Use `/privacy forget`" reads "`/privacidade esquecer`" where Discord lists the command so."""
+    assert tree.mention_problems == []
 
 
 @pytest.fixture(scope="module")

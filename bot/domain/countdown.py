@@ -13,6 +13,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.domain.models import Release
+from bot.i18n import N_, Text, _
 
 UTC = dt.UTC
 MILESTONE_DAYS = (100, 30, 7, 1)
@@ -82,19 +83,33 @@ class TimeLeft:
     def minutes(self) -> int:
         return self.seconds % 3_600 // 60
 
-    def describe(self) -> str:
-        """'12 days, 3 hours' / '5 hours, 2 minutes' / 'less than a minute'."""
+    def describe(self) -> Text:
+        """'12 days, 3 hours' / '5 hours, 2 minutes' / 'less than a minute', in the reader's language.
 
-        def unit(n: int, word: str) -> str:
-            return f"{n} {word}{'' if n == 1 else 's'}"
-
+        Each unit is a plural message of its own (the catalogue's rule picks "1 dia" / "2 dias"), and the
+        pair is a message too, so a language may order or join them its own way.
+        """
         if self.days:
-            return f"{unit(self.days, 'day')}, {unit(self.hours, 'hour')}"
+            # TRANSLATORS: time left, like "12 days, 3 hours"
+            return _("{days}, {hours}", days=_days(self.days), hours=_hours(self.hours))
         if self.hours:
-            return f"{unit(self.hours, 'hour')}, {unit(self.minutes, 'minute')}"
+            # TRANSLATORS: time left, like "5 hours, 2 minutes"
+            return _("{hours}, {minutes}", hours=_hours(self.hours), minutes=_minutes(self.minutes))
         if self.minutes:
-            return unit(self.minutes, "minute")
-        return "less than a minute"
+            return _minutes(self.minutes)
+        return _("less than a minute")
+
+
+def _days(n: int) -> Text:
+    return N_("{n} day", "{n} days", n=n)
+
+
+def _hours(n: int) -> Text:
+    return N_("{n} hour", "{n} hours", n=n)
+
+
+def _minutes(n: int) -> Text:
+    return N_("{n} minute", "{n} minutes", n=n)
 
 
 def time_between(start: dt.datetime, end: dt.datetime) -> TimeLeft:
@@ -134,18 +149,20 @@ def milestone_for(days: int) -> Milestone | None:
     return next((m for m in Milestone if m.value == days), None)
 
 
-def milestone_headline(milestone: Milestone | None, name: str, days: int) -> str:
-    """Wording for the daily post, louder on milestone days."""
+def milestone_headline(milestone: Milestone | None, name: str, days: int) -> Text:
+    """Wording for the daily post, louder on milestone days (``name``: a release or a server's event)."""
     match milestone:
         case Milestone.RELEASE_DAY:
-            return f"💖 It's here! {name} is out today!"
+            # TRANSLATORS: the daily countdown post's headline; {name} is a release or a server's own event
+            return _("💖 It's here! {name} is out today!", name=name)
         case Milestone.ONE_DAY:
-            return f"🍂 Tomorrow! {name} is just one day away."
+            return _("🍂 Tomorrow! {name} is just one day away.", name=name)
         case Milestone.ONE_WEEK:
-            return f"🌈 One week to go until {name}!"
+            return _("🌈 One week to go until {name}!", name=name)
         case Milestone.THIRTY_DAYS:
-            return f"📅 30 days until {name}."
+            return _("📅 30 days until {name}.", name=name)
         case Milestone.HUNDRED_DAYS:
-            return f"💯 100 days until {name}!"
+            return _("💯 100 days until {name}!", name=name)
         case None:
-            return f"{days} day{'s' if days != 1 else ''} until {name}."
+            # TRANSLATORS: the daily countdown post's headline on an ordinary day; {name} is a release or event
+            return N_("{n} day until {name}.", "{n} days until {name}.", n=days, name=name)

@@ -123,15 +123,26 @@ def resolve(query: str, candidates: Sequence[Candidate[T]]) -> Resolution[T]:
     return Resolution(Outcome.FOUND, (matches[0],))
 
 
+# "Season" and "episode" as fans of each language write them, accents folded first: Season, Temporada (pt,
+# es: T2E6), Saison (fr), Staffel (de); Episode, Episódio (pt), Episodio and Capítulo (es), Épisode (fr),
+# Folge (de: S2F6).
+_SEASON_WORD = r"(?:s(?:eason|eries|aison)?|t(?:emp(?:orada)?)?|staffel|st)"
+_EPISODE_WORD = r"(?:e(?:p(?:isod(?:e|io))?)?|cap(?:itulo)?|f(?:olge)?)"
 _EPISODE_REF = re.compile(
-    r"^\s*(?:s(?:eason|eries)?\s*)?(\d{1,2})\s*(?:x|e|ep|episode|\.|,|-|:|/|\s)\s*(?:e(?:p(?:isode)?)?\s*)?(\d{1,2})\s*$",
+    rf"^\s*(?:{_SEASON_WORD}\s*)?(\d{{1,2}})\s*(?:x|\.|,|-|:|/|\s|{_EPISODE_WORD})\s*(?:{_EPISODE_WORD}\s*)?(\d{{1,2}})\s*$",
     re.IGNORECASE,
 )
 
 
+def _fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def parse_episode_ref(text: str) -> tuple[int, int] | None:
-    """``S2E6``, ``s2e6``, ``2x06``, ``2 6``, ``2.6``, ``season 2 episode 6`` -> (2, 6); else None."""
-    match = _EPISODE_REF.match(text[:MAX_QUERY_LENGTH])
+    """``S2E6``, ``s2e6``, ``2x06``, ``2 6``, ``2.6``, ``season 2 episode 6``, and the same in the fandom's
+    languages (``T2E6``, ``temporada 2 episódio 6``, ``saison 2 épisode 6``, ``Staffel 2 Folge 6``) -> (2, 6)."""
+    match = _EPISODE_REF.match(_fold_accents(text[:MAX_QUERY_LENGTH]))
     if not match:
         return None
     return int(match.group(1)), int(match.group(2))

@@ -10,6 +10,13 @@ from bot.i18n import Text, _
 
 SEED_SOURCE = "seed"
 EVERYTHING_ID = "all"
+# The "Everything" mix is made by the catalogue (``Catalog.everything``), not read from a pack file, so
+# the content translations do not carry it: its words are the bot's own (``LocalizedContent.pack``).
+# TRANSLATORS: the name of the trivia pack that mixes every other pack
+EVERYTHING_NAME = _("Everything")
+EVERYTHING_DESCRIPTION = _(
+    "A mix of every pack: the show season by season, the books and the film, and behind the scenes."
+)
 SEED_TITLE = "Netflix Tudum, “'Heartstopper' Season 2: Here's Everything You Need to Know” (Aug 2023)"
 
 
@@ -29,8 +36,10 @@ class CastGroup(StrEnum):
     @property
     def heading(self) -> Text:
         return {
-            CastGroup.TRUHAM: _("Truham"),  # TRANSLATORS: the boys' school; a name, usually kept
-            CastGroup.HIGGS: _("Higgs"),  # TRANSLATORS: the girls' school; a name, usually kept
+            # TRANSLATORS: the boys' school; a name, usually kept
+            CastGroup.TRUHAM: _("Truham"),
+            # TRANSLATORS: the girls' school; a name, usually kept
+            CastGroup.HIGGS: _("Higgs"),
             CastGroup.FRIENDS: _("Friends"),
             CastGroup.FAMILY_AND_ADULTS: _("Families and adults"),
             CastGroup.NEW_IN_SEASON_2: _("New in Season 2"),
@@ -173,8 +182,8 @@ class Catalog:
         """Every pack mixed: what ``/trivia start`` plays when no pack is named."""
         return TriviaPack(
             EVERYTHING_ID,
-            "Everything",
-            "A mix of every pack: the show season by season, the books and the film, and behind the scenes.",
+            EVERYTHING_NAME.msgid,
+            EVERYTHING_DESCRIPTION.msgid,
             tuple(q for p in self.packs for q in p.questions),
         )
 

@@ -12,6 +12,9 @@ under a lease on the database's clock; an attempt ends in one of three ways:
   against Discord first when Discord may no longer recognise the retry as the same request;
 - ``Abandon``: it never will (the channel is gone, the day is over), with the reason moderators see.
 
+A reason is a ``bot.i18n.Text`` (stored as JSON, shown later in the reading moderator's language) or,
+for a row kept before reasons were translated, the plain English it was stored as.
+
 Pure rules only: no I/O, no discord; times are given by the caller.
 """
 
@@ -23,6 +26,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
+
+from bot.i18n import Text
 
 
 class Kind(StrEnum):
@@ -108,7 +113,7 @@ class OutboxRecord:
     first_attempt_at: dt.datetime | None
     last_attempt_at: dt.datetime | None
     outcome: str | None
-    reason: str | None
+    reason: Text | str | None  # ``from_stored``: a Text to render in the reader's language, or an older row's str
     channel_id: int | None
     discord_id: int | None
     updated_at: dt.datetime
@@ -126,13 +131,13 @@ class Done:
 
 @dataclass(frozen=True, slots=True)
 class Retry:
-    reason: str
+    reason: Text | str
     unknown: bool = True  # False only when the attempt certainly never reached Discord
 
 
 @dataclass(frozen=True, slots=True)
 class Abandon:
-    reason: str
+    reason: Text | str
     complete: Completion | None = field(default=None, compare=False)
 
 

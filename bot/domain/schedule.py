@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption
+from bot.i18n import _
 
 UTC = dt.UTC
 ON_TIME_TOLERANCE = dt.timedelta(minutes=2)
@@ -30,7 +31,8 @@ def parse_hhmm(text: str) -> dt.time:
     """``HH:MM`` (24-hour) or raise InvalidOption saying what is expected."""
     match = _HHMM.match(text or "")
     if not match:
-        raise InvalidOption(f"{quote_user_text(text)} is not a time: use 24-hour HH:MM, like 18:30.")
+        # TRANSLATORS: {text} is what the member typed
+        raise InvalidOption(_("{text} is not a time: use 24-hour HH:MM, like 18:30.", text=quote_user_text(text)))
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
@@ -40,12 +42,16 @@ def parse_zone(name: str) -> ZoneInfo:
     canonical = _zone_names_folded().get(cleaned.casefold())
     if canonical is None:
         raise InvalidOption(
-            f"{quote_user_text(cleaned)} is not a time zone: pick an IANA name from the list, like Europe/London."
+            # TRANSLATORS: {text} is what the member typed; an IANA name is a zone like Europe/London
+            _(
+                "{text} is not a time zone: pick an IANA name from the list, like Europe/London.",
+                text=quote_user_text(cleaned),
+            )
         )
     try:
         return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - listed zones load
-        raise InvalidOption(f"{quote_user_text(cleaned)} is not a time zone I can use.") from None
+        raise InvalidOption(_("{text} is not a time zone I can use.", text=quote_user_text(cleaned))) from None
 
 
 @cache
@@ -62,7 +68,7 @@ def zone_names() -> list[str]:
 def next_occurrence(local_time: dt.time, zone: ZoneInfo, after: dt.datetime) -> dt.datetime:
     """The first instant strictly after ``after`` when the local clock in ``zone`` shows ``local_time``."""
     day = after.astimezone(zone).date()
-    for _ in range(4):
+    for _attempt in range(4):
         candidate = dt.datetime.combine(day, local_time, tzinfo=zone).astimezone(UTC)  # fold=0
         if candidate > after:
             return candidate

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.domain.models import TriviaQuestion
 from bot.errors import UserError
+from bot.i18n import _
 
 POINTS_FOR_RIGHT_ANSWER = 10
 MAX_SPEED_BONUS = 5
@@ -26,13 +27,14 @@ PAUSE_BETWEEN_QUESTIONS = dt.timedelta(seconds=4)
 
 class AlreadyAnswered(UserError):
     def __init__(self, letter: str) -> None:
-        super().__init__(f"You're already locked in: **{letter}**. One answer per question!")
+        # TRANSLATORS: {letter} is the answer's letter on its button (A, B, C or D)
+        super().__init__(_("You're already locked in: **{letter}**. One answer per question!", letter=letter))
         self.letter = letter
 
 
 class QuestionClosed(UserError):
     def __init__(self) -> None:
-        super().__init__("Too late, this question has closed. Get ready for the next one!")
+        super().__init__(_("Too late, this question has closed. Get ready for the next one!"))
 
 
 def speed_bonus(opened_at: dt.datetime, closes_at: dt.datetime, answered_at: dt.datetime) -> int:

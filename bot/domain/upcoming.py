@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import countdown as cd
 from bot.domain import schedule
+from bot.i18n import N_, Text, _
 
 
 @dataclass(frozen=True, slots=True)
 class NextCountdownPost:
     at: dt.datetime  # when the next countdown post really goes out
-    about: str  # what it is about, in a few words
+    about: Text  # what it is about, in a few words (shown in the moderator's language)
     quiet_from: dt.datetime | None = None  # the scheduled time it skips to get there (a quiet day), if any
 
 
@@ -35,15 +36,15 @@ def next_countdown_post(
     zone = ZoneInfo(zone_name)
     clock_time = schedule.parse_hhmm(local_time)
     at = due_at
-    for _ in range(schedule.NO_DATE_POST_INTERVAL_DAYS + 2):
+    for _day in range(schedule.NO_DATE_POST_INTERVAL_DAYS + 2):
         ahead = cd.upcoming(targets, at)
         quiet = None if at == due_at else due_at
         if ahead:
             target = ahead[0]
-            days = cd.days_until(target.instant, at, zone_name) if target.instant else None
-            about = f"{days} day{'s' if days != 1 else ''} to {target.name}" if days is not None else target.name
-            return NextCountdownPost(at, about, quiet)
+            days = cd.days_until(target.instant or at, at, zone_name)  # ``upcoming`` targets all have a date
+            # TRANSLATORS: what the next countdown post is about; {name} is a release or a server's event
+            return NextCountdownPost(at, N_("{n} day to {name}", "{n} days to {name}", n=days, name=target.name), quiet)
         if schedule.no_date_post_due(last_no_date_post, schedule.local_day(at, zone)):
-            return NextCountdownPost(at, 'the weekly "no date yet" reminder', quiet)
+            return NextCountdownPost(at, _('the weekly "no date yet" reminder'), quiet)
         at = schedule.next_occurrence(clock_time, zone, at)
     return None

@@ -4,7 +4,6 @@ into every language's catalogue. A developer's and translator's tool; the bot ne
 from __future__ import annotations
 
 import asyncio
-import random
 import sys
 
 from bot.i18n.catalogues import update
@@ -12,28 +11,11 @@ from bot.i18n.catalogues import update
 
 async def _command_strings() -> list[tuple[str, str]]:
     """The command tree's names and descriptions, read from the bot built offline (no token, no network)."""
-    from bot.app import HeartstopperBot
-    from bot.clock import SystemClock
-    from bot.content.loader import load_catalog
-    from bot.services import build_services
-    from bot.settings import load_settings
-    from bot.storage import open_database
-    from bot.storage.migrate import migrate
+    from bot.offline import offline_bot  # the whole bot, only for this tool
     from bot.ui.translator import command_strings
 
-    settings = load_settings({"DATABASE_PATH": ":memory:"})
-    db = await open_database(":memory:")
-    try:
-        await migrate(db)
-        services = build_services(db, load_catalog(settings.data_dir), SystemClock(), random.Random())
-        bot = HeartstopperBot(settings=settings, services=services, sync_commands=False)
-        await bot.load_features()
-        strings = list(command_strings(bot.tree))
-        for extension in list(bot.extensions):
-            await bot.unload_extension(extension)  # stops the cogs' background tasks
-        return strings
-    finally:
-        await db.close()
+    async with offline_bot() as bot:
+        return list(command_strings(bot.tree))
 
 
 def main() -> int:

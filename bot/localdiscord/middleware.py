@@ -69,7 +69,8 @@ RECORD = web.RequestKey("record", Recorded)  # the request's Recorded, set by Re
 
 
 def parse_multipart(raw: bytes, content_type: str) -> tuple[Any, list[tuple[str, str | None, bytes]]]:
-    """A multipart/form-data body as discord.py sends files: its ``payload_json`` and the files.
+    """A multipart/form-data body as discord.py sends files (a message, a follow-up, an interaction's
+    answer): its ``payload_json`` and the files.
 
     discord.py numbers a new file's placeholder in ``attachments`` with an integer (its index),
     which Discord accepts; it is recorded as text, as the OpenAPI description types every
@@ -86,9 +87,14 @@ def parse_multipart(raw: bytes, content_type: str) -> tuple[Any, list[tuple[str,
         content = data if isinstance(data, bytes) else b""
         if name == "payload_json":
             payload = json.loads(content)
-            attachments = payload.get("attachments") if isinstance(payload, dict) else None
-            for attachment in attachments or []:
-                attachment["id"] = str(attachment["id"])
+            # a message's, or an interaction callback's message (``data``)
+            messages: tuple[Any, ...] = (payload, payload.get("data")) if isinstance(payload, dict) else ()
+            for message in messages:
+                attachments: list[dict[str, Any]] = (
+                    message.get("attachments") if isinstance(message, dict) else None
+                ) or []
+                for attachment in attachments:
+                    attachment["id"] = str(attachment["id"])
         else:
             files.append((name, part.get_filename(), content))
     return payload if payload is not None else {}, files

@@ -4,6 +4,11 @@ The page never receives HTML from a message: it gets the message objects the bot
 embeds, buttons) as JSON and builds the DOM from text. A member's actions go through the local
 Discord exactly as a Discord client's would (``LocalDiscord.slash``, ``autocomplete``, ``click``),
 so the bot cannot tell the playground from Discord.
+
+Each member has a language, as each Discord user has one: the page picks it beside the member and
+sends it with every action, and the bot reads it as Discord's ``locale`` (private answers in it). The
+server's language is the bot's own business (``/settings language``, else the server's preferred
+locale); the page shows which one it is. The page's own words (buttons, hints) stay English.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.i18n import SUPPORTED
+from bot.i18n.locales import NAMES, Locale
 from bot.localdiscord import builders as b
 from bot.localdiscord.server import LocalDiscord, Refused
 from bot.playground.clock import PlaygroundClock
@@ -37,6 +44,10 @@ AUTOCOMPLETE_TIMEOUT = 3.0
 MAX_UPLOAD_BYTES = 1024 * 1024
 # Changes a page may fall behind by before it is sent a fresh state instead (it reconnects on its own).
 MAX_QUEUED = 1_000
+# The Discord locale a member's client sends for each of the bot's languages (Discord has no plain "en").
+DISCORD_CODES: dict[Locale, str] = {"en": "en-US", "pt-BR": "pt-BR", "es-ES": "es-ES", "fr": "fr", "de": "de"}
+MEMBER_LOCALES = {DISCORD_CODES[locale]: NAMES[locale] for locale in SUPPORTED}  # code -> the language's own name
+DEFAULT_MEMBER_LOCALE = DISCORD_CODES["en"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +107,7 @@ class Playground:
         *,
         upcoming: Callable[[], Awaitable[list[Upcoming]]],
         guard: Guard,
+        language: Callable[[], Awaitable[Locale]] | None = None,
     ) -> None:
         self.discord = discord
         self.guild = guild
@@ -103,6 +115,7 @@ class Playground:
         self.members = {m.id: m for m in members}
         self.guard = guard
         self._upcoming = upcoming
+        self._language = language  # the server's language (a locale code), as the bot decides it
         self._clients: dict[web.WebSocketResponse, asyncio.Queue[dict[str, Any]]] = {}
         self._closing: set[asyncio.Task[bool]] = set()
         discord.message_listeners.append(self._message_changed)
@@ -158,6 +171,8 @@ class Playground:
             "guild": {"id": str(self.guild["id"]), "name": self.guild["name"]},
             "channels": channels,
             "members": [m.as_json() for m in self.members.values()],
+            "languages": [{"code": code, "name": name} for code, name in MEMBER_LOCALES.items()],
+            "default_language": DEFAULT_MEMBER_LOCALE,
             "bot": {"id": str(bot_user["id"]), "name": bot_user["username"]},
             "commands": [e.as_json() for e in self.entries()],
             "clock": self.clock_state(),
@@ -246,6 +261,16 @@ class Playground:
             raise web.HTTPBadRequest(text="expected JSON with a member_id") from None
         return data, member
 
+    @staticmethod
+    def _locale(data: dict[str, Any]) -> str:
+        """The acting member's Discord language, as the page picked it (English when it says none)."""
+        code = data.get("locale")
+        if code is None:
+            return DEFAULT_MEMBER_LOCALE
+        if not isinstance(code, str) or code not in MEMBER_LOCALES:
+            raise web.HTTPBadRequest(text=f"unknown language; one of: {', '.join(MEMBER_LOCALES)}")
+        return code
+
     def _channel(self, data: dict[str, Any]) -> int:
         wanted = str(data.get("channel_id"))
         if not any(str(c["id"]) == wanted for c in self.guild["channels"]):
@@ -263,6 +288,7 @@ class Playground:
 
     async def _run(self, request: web.Request) -> web.Response:
         data, member = await self._body(request)
+        locale = self._locale(data)
         channel_id = self._channel(data)
         try:
             path, options = self._parse(str(data.get("text", "")), member)
@@ -273,6 +299,7 @@ class Playground:
                 channel_id=channel_id,
                 user_obj=member.user,
                 permissions=member.permissions,
+                user_locale=locale,
                 **options,
             )
         except Refused as refused:
@@ -298,6 +325,7 @@ class Playground:
 
     async def _autocomplete(self, request: web.Request) -> web.Response:
         data, member = await self._body(request)
+        locale = self._locale(data)
         channel_id = self._channel(data)
         try:
             path, options = self._parse(str(data.get("text", "")), member)
@@ -316,6 +344,7 @@ class Playground:
                 channel_id=channel_id,
                 user_obj=member.user,
                 permissions=member.permissions,
+                user_locale=locale,
                 **options,
             )
             answer = await self.discord.reply_to(inter, timeout=AUTOCOMPLETE_TIMEOUT)
@@ -325,17 +354,28 @@ class Playground:
 
     async def _click(self, request: web.Request) -> web.Response:
         data, member = await self._body(request)
+        locale = self._locale(data)
         message_id = int(data.get("message_id", 0))
         if message_id not in self.discord.messages:
             return web.json_response({"ok": False, "error": "That message is gone."})
         await self.discord.click(
-            message_id, str(data.get("custom_id", "")), self.guild, user_obj=member.user, permissions=member.permissions
+            message_id,
+            str(data.get("custom_id", "")),
+            self.guild,
+            user_obj=member.user,
+            permissions=member.permissions,
+            user_locale=locale,
         )
         return web.json_response({"ok": True})
 
     async def _upcoming_view(self, _: web.Request) -> web.Response:
-        """What the bot will do next on its own, feature by feature (the clock panel's list)."""
-        return web.json_response({"ok": True, "upcoming": [_upcoming_json(i) for i in await self._upcoming()]})
+        """What the bot will do next on its own, feature by feature (the clock panel's list), and the
+        language the server speaks in public (asked here, since the page asks after every message)."""
+        answer: dict[str, Any] = {"ok": True, "upcoming": [_upcoming_json(i) for i in await self._upcoming()]}
+        if self._language is not None:
+            code = await self._language()
+            answer["language"] = {"code": code, "name": NAMES[code]}
+        return web.json_response(answer)
 
     async def _clock(self, request: web.Request) -> web.Response:
         """Move the clock; anything it cannot do is a 400 with the reason, never a 500 (1e12 s, NaN, inf)."""

@@ -14,11 +14,14 @@ import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from bot.app import HeartstopperBot, apply_endpoints
 from bot.content.loader import load_catalog
+from bot.content.translations import load_translations
+from bot.i18n.locales import Locale
 from bot.localdiscord import builders, spec
 from bot.localdiscord.server import LocalDiscord, Recorded
 from bot.playground.clock import PlaygroundClock
@@ -83,6 +86,7 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
     if not data_dir.is_dir():
         raise SettingsError(f"--data-dir {str(data_dir)!r} is not a folder: point it at a folder like data/")
     catalog = load_catalog(data_dir)
+    catalogs = load_translations(data_dir, catalog)  # the content in every language, checked as --check does
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -114,7 +118,12 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         stack.push_async_callback(db.close)
         await migrate(db)
         services = build_services(
-            db, catalog, clock, random.Random(), countdown_grace_hours=settings.countdown_grace_hours
+            db,
+            catalog,
+            clock,
+            random.Random(),
+            countdown_grace_hours=settings.countdown_grace_hours,
+            catalogs=catalogs,
         )
         bot = HeartstopperBot(settings=settings, services=services)
         await bot.login(PLAYGROUND_TOKEN)
@@ -126,7 +135,13 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         # person who read the printed URL has this.
         guard = Guard(secrets.token_urlsafe(32), bound_host=options.host, exposed=not is_loopback(options.host))
         page = Playground(
-            discord, guild, clock, default_members(), upcoming=_upcoming(services, int(guild["id"])), guard=guard
+            discord,
+            guild,
+            clock,
+            default_members(),
+            upcoming=_upcoming(services, int(guild["id"])),
+            guard=guard,
+            language=_language(services, guild),
         )
         runner = web.AppRunner(page.app(), access_log=None, shutdown_timeout=2)
         await runner.setup()
@@ -149,6 +164,16 @@ async def run_playground(options: PlaygroundOptions, *, stop: asyncio.Event | No
         await asyncio.wait({stopper, connection}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
     return 0
+
+
+def _language(services: Services, guild: dict[str, Any]) -> Callable[[], Awaitable[Locale]]:
+    """The server's public language as the bot decides it: ``/settings language``, else its preferred
+    locale (the playground's server stays en-US, as a new Discord server in English does)."""
+
+    async def language() -> Locale:
+        return await services.language.server_language(int(guild["id"]), guild.get("preferred_locale"))
+
+    return language
 
 
 def _upcoming(services: Services, guild_id: int) -> Callable[[], Awaitable[list[Upcoming]]]:

@@ -77,12 +77,13 @@ def build_services(
     shards = shards or ShardScope()
     me = me or ProcessId.current()
     config = GuildConfigRepository(db, shards)
-    lookups = LookupService(catalog, config, clock)
+    content = LocalizedContent(catalogs or {"en": catalog})
+    lookups = LookupService(content, config, clock)
     trivia = TriviaRepository(db, shards)
     grace = dt.timedelta(hours=countdown_grace_hours)
     outbox = OutboxService(OutboxRepository(db, shards), clock, me, nonce_window=nonce_window)
     countdown = CountdownService(
-        catalog, config, EventRepository(db), CountdownScheduleRepository(db), outbox, clock, grace=grace
+        content, config, EventRepository(db), CountdownScheduleRepository(db), outbox, clock, grace=grace
     )
     return Services(
         catalog=catalog,
@@ -109,7 +110,7 @@ def build_services(
         outbox=outbox,
         report=SettingsReportService(config, lookups, countdown, DailyRepository(db, shards), outbox, clock),
         language=LanguageService(config, clock),
-        content=LocalizedContent(catalogs or {"en": catalog}),
+        content=content,
         privacy=PrivacyService(PrivacyRepository(db, shards), clock),
         hold_shards=functools.partial(db.hold_shards, shards.ids),
         ping=db.ping,

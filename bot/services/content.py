@@ -8,10 +8,23 @@ shuffled option shows its own translation; "True" and "False" are the bot's own 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from bot.domain.models import CastMember, Catalog, Episode, Release, Special, TriviaPack, TriviaQuestion
+from bot.domain.lookup import normalize
+from bot.domain.models import (
+    EVERYTHING_DESCRIPTION,
+    EVERYTHING_ID,
+    EVERYTHING_NAME,
+    CastMember,
+    Catalog,
+    Episode,
+    Release,
+    Special,
+    TriviaPack,
+    TriviaQuestion,
+)
 from bot.i18n import DEFAULT, _, render
 
 TRUE, FALSE = _("True"), _("False")
@@ -59,16 +72,43 @@ class LocalizedContent:
         return _find(self._releases, locale, release_id)
 
     def question(self, question: TriviaQuestion, locale: str) -> TriviaQuestion:
-        """``question`` in ``locale`` (a server's own pack's question stays as its author wrote it)."""
+        """``question`` in ``locale``. A server's own pack's question stays as its author wrote it, even
+        when it reuses a built-in question's id: only the bot's own question (equal to the English one)
+        is translated."""
+        if not self._built_in(question):
+            return question
         return _find(self._questions, locale, question.id) or question
 
     def pack(self, pack: TriviaPack, locale: str) -> TriviaPack:
+        """``pack`` with its name and description in ``locale``; a server's own pack as uploaded."""
+        if pack.id == EVERYTHING_ID and pack.name == EVERYTHING_NAME.msgid:  # the mix: the bot's own words
+            name, description = render(EVERYTHING_NAME, locale), render(EVERYTHING_DESCRIPTION, locale)
+            return dataclasses.replace(pack, name=name, description=description)
+        english = _find(self._packs, DEFAULT, pack.id)
+        if english is None or (english.name, english.description) != (pack.name, pack.description):
+            return pack  # not one of the bot's packs
         return _find(self._packs, locale, pack.id) or pack
+
+    def pack_id_named(self, typed: str) -> str | None:
+        """The id of the bot's pack whose name, in any language, is ``typed`` (case and accents folded)."""
+        wanted = normalize(typed)
+        for locale in self._catalogs:
+            if normalize(render(EVERYTHING_NAME, locale)) == wanted:
+                return EVERYTHING_ID
+            for pack in self._catalogs[locale].packs:
+                if normalize(pack.name) == wanted:
+                    return pack.id
+        return None
+
+    def _built_in(self, question: TriviaQuestion) -> bool:
+        return _find(self._questions, DEFAULT, question.id) == question
 
     def option(self, question: TriviaQuestion, english_option: str, locale: str) -> str:
         """One of ``question``'s options (as the English gives it) in ``locale``."""
         if question.true_false:
             return render(TRUE if english_option == "True" else FALSE, locale)
+        if not self._built_in(question):
+            return english_option
         english = self.question(question, DEFAULT)
         localized = self.question(question, locale)
         choices = (english.answer, *english.wrong)

@@ -1,7 +1,15 @@
-"""Countdowns: what `/countdown` shows, server events, and the daily post schedule."""
+"""Countdowns: what `/countdown` shows, server events, and the daily post schedule.
+
+Targets are the English releases (and each server's events, named as a moderator typed them); the
+cog shows them in the reader's language, a release's note looked up by its id (``release:<id>``). A
+release answers to its aliases in every language, so ``/countdown release:`` finds "Temporada 3".
+Reasons kept for later (a skipped day, a schedule turned off) are stored as messages (``Text.stored``),
+so a moderator reads them in their own language.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -17,10 +25,12 @@ from bot.domain import lookup, schedule
 from bot.domain.countdown import Milestone, ServerEvent, Target, TimeLeft
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.lookup import Candidate, Match, Outcome
-from bot.domain.models import Catalog
+from bot.domain.models import Release
 from bot.domain.outbox import Completion, Delivery, Kind, Planned
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound, UserError
+from bot.i18n import Text, _
+from bot.services.content import LocalizedContent
 from bot.services.due import each_due
 from bot.services.outbox import OutboxService
 from bot.storage.base import Queryable
@@ -57,7 +67,7 @@ class PostPlan:
     nonce: str
     late: bool
     offline: bool  # late because the bot was not running at the time (not merely behind)
-    headline: str
+    headline: Text
     target: Target | None
     days: int | None
     milestone: Milestone | None
@@ -85,7 +95,7 @@ def _name_key(name: str) -> str:
 class CountdownService:
     def __init__(
         self,
-        catalog: Catalog,
+        content: LocalizedContent,
         config: GuildConfigRepository,
         events: EventRepository,
         schedule_repo: CountdownScheduleRepository,
@@ -94,7 +104,9 @@ class CountdownService:
         *,
         grace: dt.timedelta,
     ) -> None:
-        self._releases = tuple(cd.release_target(r) for r in catalog.releases)
+        self._releases = tuple(
+            dataclasses.replace(cd.release_target(r), aliases=_aliases(content, r)) for r in content.english.releases
+        )
         self._config = config
         self._events = events
         self._schedule = schedule_repo
@@ -116,7 +128,7 @@ class CountdownService:
             instant=event.starts_at,
             has_time=event.has_time,
             timezone=event.timezone,
-            note="A server event.",
+            note="",  # a server's event has no note: its name says it all
             is_event=True,
         )
 
@@ -133,7 +145,10 @@ class CountdownService:
             found = lookup.resolve(query, candidates)
             if found.outcome is not Outcome.FOUND:
                 names = ", ".join(m.label for m in found.matches) or ", ".join(t.name for t in targets[:5])
-                raise NotFound(f"I don't know a release called {quote_user_text(query)}. Try: {names}.")
+                # TRANSLATORS: {query} is what the member typed; {names} lists releases and server events
+                raise NotFound(
+                    _("I don't know a release called {query}. Try: {names}.", query=quote_user_text(query), names=names)
+                )
             target = found.item
             if target.instant is None:
                 return CountdownAnswer(target, None, None, (), ())
@@ -156,9 +171,15 @@ class CountdownService:
         """Validate everything first; nothing is stored unless all of it is right."""
         clean = " ".join(name.split())
         if not clean or not _name_key(clean):
-            raise InvalidOption("Give the event a name with some letters or numbers, like `Watch party`.")
+            raise InvalidOption(_("Give the event a name with some letters or numbers, like `Watch party`."))
         if len(clean) > MAX_EVENT_NAME:
-            raise InvalidOption(f"That name is {len(clean)} characters; keep it to {MAX_EVENT_NAME} or fewer.")
+            raise InvalidOption(
+                _(
+                    "That name is {length} characters; keep it to {most} or fewer.",
+                    length=len(clean),
+                    most=MAX_EVENT_NAME,
+                )
+            )
         day = parse_date(date)
         clock_time = schedule.parse_hhmm(time) if time and time.strip() else None
         if timezone and timezone.strip():
@@ -170,22 +191,31 @@ class CountdownService:
         now = self._clock.now()
         if starts_at <= now:
             when = f"{day.isoformat()}{' ' + clock_time.strftime('%H:%M') if clock_time else ''} ({zone.key})"
-            raise InvalidOption(f"{when} is in the past. Pick a date and time that is still ahead.")
+            # TRANSLATORS: {when} is a date, a time and a zone, like "2020-01-01 18:30 (Europe/London)"
+            raise InvalidOption(_("{when} is in the past. Pick a date and time that is still ahead.", when=when))
         event = ServerEvent(guild_id, clean, _name_key(clean), starts_at, clock_time is not None, zone.key, user_id)
         result = await self._events.add(event, max_events=MAX_EVENTS, now=now)
         if result is AddResult.DUPLICATE:
             raise InvalidOption(
-                f"There is already an event called {quote_user_text(clean)}. Pick another name or remove it first."
+                _(
+                    "There is already an event called {name}. Pick another name or remove it first.",
+                    name=quote_user_text(clean),
+                )
             )
         if result is AddResult.FULL:
-            raise UserError(f"This server already has {MAX_EVENTS} events, the most it can have. Remove one first.")
+            raise UserError(
+                _("This server already has {most} events, the most it can have. Remove one first.", most=MAX_EVENTS)
+            )
         return event
 
     async def remove_event(self, guild_id: int, name: str) -> None:
         key = _name_key(name)
         if not key or not await self._events.remove(guild_id, key):
-            names = ", ".join(e.name for e in await self._events.list(guild_id)) or "none yet"
-            raise NotFound(f"No event called {quote_user_text(name)}. This server's events: {names}.")
+            names: Text | str = ", ".join(e.name for e in await self._events.list(guild_id)) or _("none yet")
+            # TRANSLATORS: {name} is what the moderator typed; {names} lists the server's events (or "none yet")
+            raise NotFound(
+                _("No event called {name}. This server's events: {names}.", name=quote_user_text(name), names=names)
+            )
 
     async def list_events(self, guild_id: int) -> list[ServerEvent]:
         return await self._events.list(guild_id)
@@ -230,8 +260,11 @@ class CountdownService:
 
         return self._view(await self._config.update(guild_id, change, now))
 
-    async def turn_off(self, guild_id: int, reason: str | None = None) -> None:
-        await self._config.disable_countdown(guild_id, reason, self._clock.now())
+    async def turn_off(self, guild_id: int, reason: Text | str | None = None) -> None:
+        """Stop the daily post; the reason is kept as a message (``Text.stored``) for ``/settings show`` to show
+        in the moderator's language (a plain ``str``, such as Discord's own words, is kept as it is)."""
+        stored = reason.stored() if isinstance(reason, Text) else reason
+        await self._config.disable_countdown(guild_id, stored, self._clock.now())
 
     # --- the scheduler's side: planning the daily post ----------------------------------------
     name = "countdown"
@@ -260,7 +293,7 @@ class CountdownService:
             planned = Planned(Kind.COUNTDOWN, due.guild_id, key, base, due.due_at, due.channel_id)
             await self._schedule.skip(
                 planned,
-                "missed: I was offline past the grace window",
+                _("missed: I was offline past the grace window").stored(),
                 next_post_at=next_at,
                 time=due.time,
                 zone=due.timezone,
@@ -272,9 +305,14 @@ class CountdownService:
         undated = tuple(cd.undated(targets))
         if not ahead and not schedule.no_date_post_due(due.last_nodate_post, day):
             weekly = (due.last_nodate_post or day) + dt.timedelta(days=schedule.NO_DATE_POST_INTERVAL_DAYS)
-            reason = f'nothing dated to count down to: the weekly "no date yet" post comes next on {weekly.isoformat()}'
+            reason = _(
+                'nothing dated to count down to: the weekly "no date yet" post comes next on {date}',
+                date=weekly.isoformat(),
+            )
             planned = Planned(Kind.COUNTDOWN, due.guild_id, key, base, due.due_at, due.channel_id)
-            await self._schedule.skip(planned, reason, next_post_at=next_at, time=due.time, zone=due.timezone, now=now)
+            await self._schedule.skip(
+                planned, reason.stored(), next_post_at=next_at, time=due.time, zone=due.timezone, now=now
+            )
             return
         target = ahead[0] if ahead else None
         days = cd.days_until(target.instant, now, due.timezone) if target and target.instant else None
@@ -297,9 +335,12 @@ class CountdownService:
         """One server's schedule cannot be worked out (a zone a tzdata update removed, a row edited by
         hand): turn it off with the reason moderators will see, and let the others post."""
         log.exception("countdown schedule of guild %s cannot be planned; turning it off", due.guild_id)
-        reason = (
-            f"I could not work out the next post from the stored time {due.time!r} and zone {due.timezone!r} "
-            f"({exc.__class__.__name__}): set them again with /settings countdown-time"
+        reason = _(
+            "I could not work out the next post from the stored time {time} and zone {zone} ({error}): "
+            "set them again with /settings countdown-time",
+            time=repr(due.time),
+            zone=repr(due.timezone),
+            error=exc.__class__.__name__,
         )
         try:
             await self.turn_off(due.guild_id, reason)
@@ -317,7 +358,7 @@ class CountdownService:
         headline = (
             cd.milestone_headline(milestone, target.name, days)
             if target is not None and days is not None
-            else "No date yet, but the story isn't over."
+            else _("No date yet, but the story isn't over.")
         )
         return PostPlan(
             guild_id=delivery.guild_id,
@@ -345,6 +386,12 @@ class CountdownService:
             await CountdownScheduleRepository.no_date_posted(tx, guild_id, day)
 
         return no_date_posted
+
+
+def _aliases(content: LocalizedContent, release: Release) -> tuple[str, ...]:
+    """What a release answers to in every language (each translation keeps the English aliases too)."""
+    found = (content.release(release.id, locale) for locale in content.locales())
+    return tuple(dict.fromkeys(alias for r in (*found, release) if r is not None for alias in r.aliases))
 
 
 def _target_data(target: Target) -> dict[str, object]:
@@ -386,10 +433,16 @@ def parse_date(text: str) -> dt.date:
     """``YYYY-MM-DD`` that exists in the calendar, or InvalidOption saying what is expected."""
     match = _DATE.match(text or "")
     if not match:
-        raise InvalidOption(f"{quote_user_text(text or '')} is not a date: use YYYY-MM-DD, like 2026-12-24.")
+        # TRANSLATORS: {text} is what the member typed; YYYY-MM-DD is the format to type (keep it as it is)
+        raise InvalidOption(
+            _("{text} is not a date: use YYYY-MM-DD, like 2026-12-24.", text=quote_user_text(text or ""))
+        )
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         raise InvalidOption(
-            f"{quote_user_text(text)} is not a day in the calendar: check the month and day (YYYY-MM-DD)."
+            _(
+                "{text} is not a day in the calendar: check the month and day (YYYY-MM-DD).",
+                text=quote_user_text(text),
+            )
         ) from None

@@ -5,6 +5,10 @@ local time and IANA zone (``bot.domain.schedule``), a (server, local day) ledger
 send with a deterministic nonce, late-within-grace or skipped, and the bot's one scheduler.
 Questions come from every pack (the "Everything" mix), within the server's spoiler horizon, never
 repeating until the server has seen the lot, and the rotation is the one games use.
+
+Everything here is in English and by id (options are stored as the English gives them); the cog shows
+it in the server's language. Reasons the bot keeps (a day skipped, the feature turned off) are stored
+as ``Text.stored()`` so that ``/settings show`` renders them in the moderator's own language.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.models import Catalog, TriviaQuestion
 from bot.domain.outbox import Completion, Delivery, Kind, Planned
 from bot.errors import UserError
+from bot.i18n import Text, _
 from bot.services.due import each_due
 from bot.services.lookups import LookupService
 from bot.services.outbox import OutboxService
@@ -40,7 +45,7 @@ DEFAULT_TIME = "18:00"
 
 class DailyClosed(UserError):
     def __init__(self) -> None:
-        super().__init__("That question of the day has closed. Try today's with `/trivia daily`.")
+        super().__init__(_("That question of the day has closed. Try today's with `/trivia daily`."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +142,12 @@ class DailyQuestionService:
 
         return await self._config.update(guild_id, change, now)
 
-    async def turn_off(self, guild_id: int, reason: str | None) -> None:
+    async def turn_off(self, guild_id: int, reason: Text | str | None) -> None:
+        """Stop asking. ``reason`` is kept (a ``Text`` as JSON) so /settings show says why in the reader's language."""
+        stored = reason.stored() if isinstance(reason, Text) else reason
         await self._config.update(
             guild_id,
-            lambda _: {"daily_enabled": False, "daily_next_post_at": None, "daily_disabled_reason": reason},
+            lambda _current: {"daily_enabled": False, "daily_next_post_at": None, "daily_disabled_reason": stored},
             self._clock.now(),
         )
 
@@ -179,7 +186,7 @@ class DailyQuestionService:
             planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, base, due.due_at, due.channel_id)
             await self._repo.skip_day(
                 planned,
-                "missed: I was offline past the grace window",
+                _("missed: I was offline past the grace window").stored(),
                 next_post_at=next_at,
                 time=due.time,
                 zone=due.timezone,
@@ -191,7 +198,7 @@ class DailyQuestionService:
             planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, base, due.due_at, due.channel_id)
             await self._repo.skip_day(
                 planned,
-                "no question left within this server's spoiler setting",
+                _("no question left within this server's spoiler setting").stored(),
                 next_post_at=next_at,
                 time=due.time,
                 zone=due.timezone,
@@ -221,9 +228,12 @@ class DailyQuestionService:
 
     async def _poisoned(self, due: DueSchedule, exc: Exception) -> None:
         log.exception("question-of-the-day schedule of guild %s cannot be planned; turning it off", due.guild_id)
-        reason = (
-            f"I could not work out the next question from the stored time {due.time!r} and zone {due.timezone!r} "
-            f"({exc.__class__.__name__}): set them again with /settings daily-question"
+        reason = _(
+            "I could not work out the next question from the stored time {time} and zone {zone} "
+            "({error}): set them again with /settings daily-question",
+            time=repr(due.time),
+            zone=repr(due.timezone),
+            error=exc.__class__.__name__,
         )
         try:
             await self.turn_off(due.guild_id, reason)
@@ -301,7 +311,7 @@ class DailyQuestionService:
             return None
         return RevealPlan(reveal, self._by_id.get(reveal.question.question_id))
 
-    async def turn_off_feature(self, guild_id: int, reason: str) -> None:
+    async def turn_off_feature(self, guild_id: int, reason: Text | str) -> None:
         await self.turn_off(guild_id, reason)
 
     # --- members ----------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Per-server settings that are not a feature of their own: spoilers and trivia options."""
+"""Per-server settings that are not a feature of their own: spoilers and trivia options.
+
+Refusals are messages (``bot.i18n``), shown to the moderator in their own Discord language.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from bot.domain import trivia as trivia_rules
 from bot.domain.guild import GuildConfig
 from bot.domain.models import Catalog
 from bot.errors import InvalidOption
+from bot.i18n import _
 from bot.storage.guild_config import GuildConfigRepository
 
 
@@ -22,14 +26,22 @@ class GuildSettingsService:
     async def set_spoiler_season(self, guild_id: int, season: int) -> int:
         valid = self._catalog.season_numbers
         if season not in valid:
-            raise InvalidOption(f"Season {season} doesn't exist. Pick one of: {', '.join(map(str, valid))}.")
+            seasons = ", ".join(map(str, valid))
+            # TRANSLATORS: {seasons} is a list of season numbers, e.g. "1, 2, 3".
+            raise InvalidOption(
+                _("Season {season} doesn't exist. Pick one of: {seasons}.", season=season, seasons=seasons)
+            )
         await self._config.set_spoiler_season(guild_id, season, self._clock.now())
         return season
 
     async def set_trivia_seconds(self, guild_id: int, seconds: int) -> int:
         if not trivia_rules.MIN_SECONDS <= seconds <= trivia_rules.MAX_SECONDS:
             raise InvalidOption(
-                f"Pick between {trivia_rules.MIN_SECONDS} and {trivia_rules.MAX_SECONDS} seconds per question."
+                _(
+                    "Pick between {low} and {high} seconds per question.",
+                    low=trivia_rules.MIN_SECONDS,
+                    high=trivia_rules.MAX_SECONDS,
+                )
             )
         await self._config.set_trivia_seconds(guild_id, seconds, self._clock.now())
         return seconds

@@ -1,4 +1,10 @@
-"""Cast and episode lookups over the catalog, with each server's spoiler horizon."""
+"""Cast and episode lookups over the catalog, with each server's spoiler horizon.
+
+The answers are the English items (ids, seasons and numbers are the same in every language; the cog
+shows them in the reader's language), but what a member may type is every language's: a cast member
+answers to the names and aliases of each translation, an episode to each language's title, the film
+to each language's word for "film", all with accents folded (``bot.domain.lookup.normalize``).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,15 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain import lookup, spoilers
 from bot.domain.lookup import Candidate, Match, Outcome
-from bot.domain.models import CastMember, Catalog, Episode, Season, Special
+from bot.domain.models import CastMember, Episode, Season, Special
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound
-from bot.i18n import _
+from bot.i18n import DEFAULT, N_, SUPPORTED, _, render
+from bot.services.content import LocalizedContent
 from bot.storage.guild_config import GuildConfigRepository
+
+# TRANSLATORS: words (comma-separated) a member may type in /episode to find the film; add your language's
+FILM_WORDS = _("film, movie")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,17 +39,43 @@ class EpisodeAnswer:
 
 
 class LookupService:
-    def __init__(self, catalog: Catalog, guild_config: GuildConfigRepository, clock: Clock) -> None:
-        self.catalog = catalog
+    def __init__(self, content: LocalizedContent, guild_config: GuildConfigRepository, clock: Clock) -> None:
+        self.content = content
+        self.catalog = content.english
         self._config = guild_config
         self._clock = clock
+        locales = content.locales()
+        # Every name each cast member answers to, in any language (folded), for the spoiler rule below.
+        self._cast_names = {
+            m.id: frozenset(lookup.normalize(n) for loc in locales for n in content.cast_member(m, loc).names)
+            for m in self.catalog.cast
+        }
         self._cast = [
-            Candidate.of(m, f"{m.character} ({m.actor})" if m.actor else m.character, m.names) for m in catalog.cast
+            Candidate.of(
+                m,
+                f"{m.character} ({m.actor})" if m.actor else m.character,
+                (n for loc in locales for n in content.cast_member(m, loc).names),
+            )
+            for m in self.catalog.cast
         ]
         self._episodes: list[Candidate[Episode | Special]] = [
-            Candidate.of(e, f"{e.code} · {e.title}", (e.title,)) for e in catalog.episodes
+            Candidate.of(e, self.episode_label(e, DEFAULT), (content.episode(e, loc).title for loc in locales))
+            for e in self.catalog.episodes
         ]
-        self._episodes += [Candidate.of(s, f"Film · {s.title}", (s.title, "film", "movie")) for s in catalog.specials]
+        film_words = {w.strip() for loc in SUPPORTED for w in render(FILM_WORDS, loc).split(",") if w.strip()}
+        self._episodes += [
+            Candidate.of(
+                s, self.episode_label(s, DEFAULT), (*(content.special(s, loc).title for loc in locales), *film_words)
+            )
+            for s in self.catalog.specials
+        ]
+
+    def episode_label(self, item: Episode | Special, locale: str) -> str:
+        """How an episode or the film is listed (autocomplete, hints): ``S2E6 · Truth/Dare``, in ``locale``."""
+        if isinstance(item, Episode):
+            return f"{item.code} · {self.content.episode(item, locale).title}"
+        # TRANSLATORS: the film in a list of episodes; {title} is its title (Heartstopper Forever)
+        return render(_("Film · {title}", title=self.content.special(item, locale).title), locale)
 
     # --- seasons and the spoiler horizon ----------------------------------------------------
     def released_seasons(self) -> list[Season]:
@@ -62,9 +98,7 @@ class LookupService:
         if horizon is None:
             return matches
         typed = lookup.normalize(query)
-        return [
-            m for m in matches if m.item.first_season <= horizon or typed in {lookup.normalize(n) for n in m.item.names}
-        ][:limit]
+        return [m for m in matches if m.item.first_season <= horizon or typed in self._cast_names[m.item.id]][:limit]
 
     async def find_cast(self, query: str, guild_id: int | None) -> CastAnswer:
         if not query.strip():
@@ -91,13 +125,17 @@ class LookupService:
         )
 
     # --- episodes -----------------------------------------------------------------------------
-    def episode_suggestions(self, query: str, limit: int = 25) -> list[Match[Episode | Special]]:
+    def episode_suggestions(self, query: str, limit: int = 25, locale: str = DEFAULT) -> list[Match[Episode | Special]]:
+        """Episodes and the film for what was typed (a code or a title in any language), labelled in ``locale``."""
         ref = lookup.parse_episode_ref(query)
         if ref:
             exact = [c for c in self._episodes if isinstance(c.item, Episode) and (c.item.season, c.item.number) == ref]
             if exact:
-                return [Match(exact[0].item, exact[0].label, 1.0)]
-        return lookup.rank(query, self._episodes, limit=limit)
+                return [Match(exact[0].item, self.episode_label(exact[0].item, locale), 1.0)]
+        return [
+            Match(m.item, self.episode_label(m.item, locale), m.score)
+            for m in lookup.rank(query, self._episodes, limit=limit)
+        ]
 
     def season(self, number: int | None) -> Season:
         if number is None:
@@ -105,23 +143,32 @@ class LookupService:
         found = self.catalog.season(number)
         if found is None:
             valid = ", ".join(str(n) for n in self.catalog.season_numbers)
-            raise InvalidOption(f"There is no Season {number}. Pick one of: {valid}.")
+            # TRANSLATORS: {valid} lists the season numbers, like "1, 2, 3"
+            raise InvalidOption(_("There is no Season {number}. Pick one of: {valid}.", number=number, valid=valid))
         return found
 
-    async def find_episode(self, query: str, guild_id: int | None) -> EpisodeAnswer:
+    async def find_episode(self, query: str, guild_id: int | None, locale: str = DEFAULT) -> EpisodeAnswer:
+        """One episode or the film; an error names the closest ones, labelled in ``locale`` (the language the
+        member reads the error in: their own, as errors are private)."""
         horizon = await self.horizon(guild_id)
         if not query.strip():
-            raise InvalidOption("Name an episode like `S2E6`, `2x06` or a title like `Kiss`.")
+            raise InvalidOption(_("Name an episode like `S2E6`, `2x06` or a title like `Kiss`."))
         ref = lookup.parse_episode_ref(query)
         if ref:
             season = self.catalog.season(ref[0])
             if season is None:
                 valid = ", ".join(str(n) for n in self.catalog.season_numbers)
-                raise NotFound(f"There is no Season {ref[0]}. Seasons: {valid}.")
+                raise NotFound(_("There is no Season {number}. Seasons: {valid}.", number=ref[0], valid=valid))
             episode = next((e for e in season.episodes if e.number == ref[1]), None)
             if episode is None:
                 raise NotFound(
-                    f"Season {ref[0]} has episodes 1 to {len(season.episodes)}; there is no episode {ref[1]}."
+                    N_(
+                        "Season {season} has episode 1 only; there is no episode {number}.",
+                        "Season {season} has episodes 1 to {n}; there is no episode {number}.",
+                        n=len(season.episodes),
+                        season=ref[0],
+                        number=ref[1],
+                    )
                 )
             return EpisodeAnswer(episode, None, season, horizon)
         result = lookup.resolve(query, self._episodes)
@@ -130,8 +177,16 @@ class LookupService:
             if isinstance(item, Episode):
                 return EpisodeAnswer(item, None, self.catalog.season(item.season), horizon)
             return EpisodeAnswer(None, item, None, horizon)
+        labels = ", ".join(self.episode_label(m.item, locale) for m in result.matches)
         if result.outcome is Outcome.AMBIGUOUS:
-            names = ", ".join(m.label for m in result.matches)
-            raise NotFound(f"{quote_user_text(query)} matches several episodes: {names}. Pick one from the list.")
-        hint = ", ".join(m.label for m in result.matches) or "e.g. `S1E3` or `Kiss`"
-        raise NotFound(f"No episode called {quote_user_text(query)}. Try: {hint}.")
+            raise NotFound(
+                # TRANSLATORS: {query} is what the member typed; {names} lists episodes like "S1E3 · Kiss"
+                _(
+                    "{query} matches several episodes: {names}. Pick one from the list.",
+                    query=quote_user_text(query),
+                    names=labels,
+                )
+            )
+        if labels:
+            raise NotFound(_("No episode called {query}. Try: {hint}.", query=quote_user_text(query), hint=labels))
+        raise NotFound(_("No episode called {query}. Try: e.g. `S1E3` or `Kiss`.", query=quote_user_text(query)))

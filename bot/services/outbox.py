@@ -8,6 +8,9 @@ same retry, backoff, give-up and supervision; a handler that raises is a retry, 
 
 It runs only while the process holds its shards' lease (``may_run``), at most ``concurrency``
 attempts at a time; the request rate itself is paced by the bot's one REST budget.
+
+Its reasons are messages (``bot.i18n``), stored as such and rendered when a moderator reads them
+(``/settings show``), in that moderator's language; logs get the English.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Protocol
 from bot import metrics
 from bot.clock import Clock
 from bot.domain.outbox import Abandon, Delivery, Done, Kind, OutboxRecord, Outcome, Planned, Retry, backoff, give_up
+from bot.i18n import N_, _
 from bot.storage.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
@@ -222,16 +226,18 @@ class OutboxService:
         handler = self._handlers.get(delivery.kind)
         try:
             if handler is None:
-                outcome: Outcome = Retry(f"nothing handles {delivery.kind} rows yet", unknown=False)
+                # TRANSLATORS: {kind} is the internal name of a kind of post, e.g. "countdown" or "daily-reveal".
+                outcome: Outcome = Retry(_("nothing handles {kind} rows yet", kind=str(delivery.kind)), unknown=False)
             elif give_up(delivery.due_at, self._clock.now(), handler.patience) and delivery.attempts == 1:
-                outcome = Abandon("too late: its time passed before it could be tried")
+                outcome = Abandon(_("too late: its time passed before it could be tried"))
             else:
                 outcome = await handler.deliver(delivery)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("%s for guild %s failed unexpectedly; it will be retried", delivery.kind, delivery.guild_id)
-            outcome = Retry(f"unexpected error ({exc.__class__.__name__})")
+            # TRANSLATORS: {error} is the name of a Python exception, e.g. KeyError.
+            outcome = Retry(_("unexpected error ({error})", error=exc.__class__.__name__))
         try:
             await self._record(delivery, outcome, handler)
         except Exception:
@@ -252,7 +258,13 @@ class OutboxService:
             return
         now = self._clock.now()
         if handler is not None and give_up(delivery.due_at, now, handler.patience):
-            reason = f"gave up after {delivery.attempts} attempt(s): {outcome.reason}"
+            # TRANSLATORS: {reason} is why the last attempt failed, e.g. "Discord answered 503 while sending …".
+            reason = N_(
+                "gave up after {n} attempt: {reason}",
+                "gave up after {n} attempts: {reason}",
+                n=delivery.attempts,
+                reason=outcome.reason,
+            )
             await self._repo.abandon(self.holder, delivery, reason=reason, complete=None)
             log.warning("%s for guild %s abandoned: %s", delivery.kind, delivery.guild_id, reason)
             metrics.post(feature, "abandoned")  # type: ignore[arg-type]

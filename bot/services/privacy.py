@@ -15,6 +15,12 @@ No discord here: the cog hands over ids and sends what this returns (a file's by
   than ``FORGET_LEFT_SERVERS_DAYS``, one server per transaction. A server the bot is in again
   without Discord having said so (it came back while the bot was offline: READY lists it, no
   GUILD_CREATE "join" follows) is caught there too: ``is_present`` asks the bot's cache first.
+
+What a member reads in Discord (``WHAT_STAYS``, ``forgotten_text``, the refusals) is a message
+(``bot.i18n``), shown in their own Discord language. The export file's ``about`` explanation stays
+English: it describes the file's English field names (``trivia.answers``…), is read long after in
+whatever tool opens JSON, and is the same document whoever asks; the operator's CLI report
+(``forgotten_summary``) stays English as well.
 """
 
 from __future__ import annotations
@@ -31,11 +37,12 @@ from typing import Any
 from bot.clock import Clock
 from bot.domain.trivia import LETTERS
 from bot.errors import UserError
+from bot.i18n import N_, Text, _
 from bot.storage.privacy import Forgotten, MemberRecords, PrivacyRepository
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Forgotten", "MemberExport", "PrivacyService", "RetentionPlanner", "forgotten_summary"]
+__all__ = ["Forgotten", "MemberExport", "PrivacyService", "RetentionPlanner", "forgotten_summary", "forgotten_text"]
 
 # Discord lets a bot attach 10 MiB; keep a margin for the message around it.
 MAX_ATTACHMENT = 8 * 1024 * 1024
@@ -49,7 +56,7 @@ ABOUT = (
     "you added to this server as a moderator. Run /privacy forget here to delete your answers, score and "
     "streaks."
 )
-WHAT_STAYS = (
+WHAT_STAYS = _(
     "Games you started stay in the server's history and the events and packs you added stay for the server, "
     "each with your id removed, so nothing left names you. Messages the bot already posted in Discord (game "
     "results, the daily reveal) are Discord's to delete, not the bot's."
@@ -114,13 +121,33 @@ def _encode(document: dict[str, Any], stem: str) -> tuple[str, bytes]:
     if len(packed) <= MAX_ATTACHMENT:
         return f"{stem}.json.gz", packed
     raise UserError(
-        "Your data here is larger than one Discord file can hold. Ask this bot's operator for it: "
-        "they can read it straight from the database."
+        _(
+            "Your data here is larger than one Discord file can hold. Ask this bot's operator for it: "
+            "they can read it straight from the database."
+        )
+    )
+
+
+def forgotten_text(done: Forgotten) -> Text:
+    """What forgetting did and what stays, for the member who asked, in their language."""
+    return _(
+        "Done: deleted {answers}, {scores}, {daily_answers}, {daily_streaks}; removed your id from {games}, "
+        "{events}, {packs}. {what_stays}",
+        answers=N_("{n} trivia answer", "{n} trivia answers", n=done.answers),
+        scores=N_("{n} score row", "{n} score rows", n=done.scores),
+        daily_answers=N_("{n} daily answer", "{n} daily answers", n=done.daily_answers),
+        daily_streaks=N_("{n} daily streak", "{n} daily streaks", n=done.daily_streaks),
+        games=N_("{n} game started", "{n} games started", n=done.games_anonymised),
+        events=N_("{n} event", "{n} events", n=done.events_anonymised),
+        packs=N_("{n} pack", "{n} packs", n=done.packs_anonymised),
+        what_stays=WHAT_STAYS,
     )
 
 
 def forgotten_summary(done: Forgotten, *, whose: str = "your") -> str:
-    """What forgetting did, in words (the member's reply; the CLI's line per server says "their")."""
+    """What forgetting did, in English words: the operator's CLI line per server (``whose="their"``).
+
+    A member reads ``forgotten_text`` instead, in their own language."""
     deleted = [
         f"{done.answers} trivia answer(s)",
         f"{done.scores} score row(s)",

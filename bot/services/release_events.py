@@ -5,6 +5,15 @@ release and every server event from ``/event add``, so members see it in the ser
 and can click "Interested". The service works out what Discord should show (``EventSync``); the
 cog makes it so. Only events the bot made are ever edited or deleted, and they are remembered, so
 a restart never makes a second one.
+
+An event's description is in the server's language. The plan holds none of the bot's sentences, only
+what to say (a release's id in the key, with its English note as a fallback, or that it is a server's
+own event): the cog, sending it, writes the description in the server's language of that moment
+(``event_description``), as the daily countdown post does. So a row planned before a language change
+still goes out in the new language, and the planner needs neither Discord's cache (a server's
+preferred locale) nor the language settings. Names stay as they are (a release's title, an event as
+a moderator typed it). A language change is not a change the plan can see (names and start times
+are the same), so ``relocalize`` has every event the bot made there rewritten once.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from bot.clock import Clock
 from bot.domain.countdown import Target
 from bot.domain.guild import GuildConfig
 from bot.domain.outbox import Completion, Delivery, Kind, Planned
+from bot.i18n import Text, _
 from bot.services.countdown import CountdownService
 from bot.services.outbox import OutboxService
 from bot.storage.base import Queryable
@@ -34,11 +44,13 @@ MAX_NAME, MAX_DESCRIPTION = 100, 1000
 
 @dataclass(frozen=True, slots=True)
 class WantedEvent:
-    key: str
+    key: str  # the target's: ``release:<id>`` or ``event:<name key>``
     name: str
     start: dt.datetime
     end: dt.datetime
-    description: str
+    note: str  # a release's English note ("" for a server's event); shown in the server's language
+    is_event: bool = False
+    legacy_description: str | None = None  # a row planned before descriptions were translated
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +67,23 @@ class EventSync:
 def wanted_event(target: Target) -> WantedEvent | None:
     if target.instant is None:
         return None
-    note = target.note if not target.is_event else "A countdown event from this server (/event list)."
     return WantedEvent(
         key=target.key,
         name=target.name[:MAX_NAME],
         start=target.instant,
         end=target.instant + (TIMED_LENGTH if target.has_time else DAY_LENGTH),
-        description=f"{note}\nCounting down with /countdown.".strip()[:MAX_DESCRIPTION],
+        note=target.note,
+        is_event=target.is_event,
     )
+
+
+def event_description(event: WantedEvent, note: str) -> Text:
+    """What the event says, to render in the server's language; ``note`` is the release's note in it."""
+    if event.is_event:
+        # TRANSLATORS: a Discord scheduled event's description; /event list and /countdown are commands
+        return _("A countdown event from this server (/event list).\nCounting down with /countdown.")
+    # TRANSLATORS: a Discord scheduled event's description; {note} says what the release is
+    return _("{note}\nCounting down with /countdown.", note=note)
 
 
 class ReleaseEventService:
@@ -106,9 +127,19 @@ class ReleaseEventService:
         await self._repo.mark_dirty(guild_id)
         self.wake()
 
-    async def report_problem(self, guild_id: int, problem: str | None) -> None:
-        """Remember why syncing stopped; nothing is retried until a moderator turns it on again."""
-        await self._config.update(guild_id, lambda _: {"release_events_problem": problem}, self._clock.now())
+    async def relocalize(self, guild_id: int) -> None:
+        """The server's language changed: have every event the bot made there rewritten in the new one.
+
+        The mark is stored with the server (``release_events_dirty``), so a restart before the next pass
+        still rewrites them."""
+        await self._repo.mark_dirty(guild_id, rewrite=True)
+        self.wake()
+
+    async def report_problem(self, guild_id: int, problem: Text | str | None) -> None:
+        """Remember why syncing stopped; nothing is retried until a moderator turns it on again. A message is
+        kept as ``Text.stored()``, for ``/settings show`` to render in the moderator's language."""
+        stored = problem.stored() if isinstance(problem, Text) else problem
+        await self._config.update(guild_id, lambda _current: {"release_events_problem": stored}, self._clock.now())
 
     # --- planning ---------------------------------------------------------------------------------
     async def next_due_at(self) -> dt.datetime | None:
@@ -119,17 +150,17 @@ class ReleaseEventService:
             await self._repo.mark_all_dirty()
             self._swept = True
         while guilds := await self._repo.dirty_guilds():
-            for guild_id in guilds:
+            for guild_id, rewrite in guilds:
                 try:
-                    await self._plan_guild(guild_id)
+                    await self._plan_guild(guild_id, rewrite=rewrite)
                 except Exception:
                     log.exception("planning scheduled events for guild %s failed", guild_id)
                     await self._repo.plan_sync(guild_id, [], self._clock.now())  # not again until it changes
             if len(guilds) < 500:
                 return
 
-    async def _plan_guild(self, guild_id: int) -> None:
-        sync = await self.sync_plan(guild_id)
+    async def _plan_guild(self, guild_id: int, *, rewrite: bool) -> None:
+        sync = await self.sync_plan(guild_id, rewrite=rewrite)
         now = self._clock.now()
         changes = [Planned(Kind.SCHEDULED_EVENT, guild_id, w.key, _upsert(w), now) for w in sync.create] + [
             Planned(Kind.SCHEDULED_EVENT, guild_id, w.key, _upsert(w), now) for _, w in sync.update
@@ -139,8 +170,9 @@ class ReleaseEventService:
         if changes:
             self._outbox.wake()
 
-    async def sync_plan(self, guild_id: int) -> EventSync:
-        """What to create, update and delete so Discord shows exactly the upcoming dated targets.
+    async def sync_plan(self, guild_id: int, *, rewrite: bool = False) -> EventSync:
+        """What to create, update and delete so Discord shows exactly the upcoming dated targets; with
+        ``rewrite`` every event already made is updated too (the words changed language).
 
         With a problem reported (a missing permission), nothing is planned until a moderator turns the
         feature on again (which clears it).
@@ -161,7 +193,7 @@ class ReleaseEventService:
             update=[
                 (made[k], w)
                 for k, w in wanted.items()
-                if k in made and (made[k].starts_at, made[k].name) != (w.start, w.name)
+                if k in made and (rewrite or (made[k].starts_at, made[k].name) != (w.start, w.name))
             ],
             delete=[m for k, m in made.items() if k not in wanted],
         )
@@ -181,7 +213,9 @@ class ReleaseEventService:
             name=str(data["name"]),
             start=dt.datetime.fromisoformat(data["start"]),
             end=dt.datetime.fromisoformat(data["end"]),
-            description=str(data["description"]),
+            note=str(data.get("note") or ""),
+            is_event=bool(data.get("is_event")),
+            legacy_description=None if "note" in data else str(data.get("description") or ""),
         )
 
     @staticmethod
@@ -207,5 +241,6 @@ def _upsert(event: WantedEvent) -> dict[str, object]:
         "name": event.name,
         "start": event.start.isoformat(),
         "end": event.end.isoformat(),
-        "description": event.description,
+        "note": event.note,
+        "is_event": event.is_event,
     }

@@ -10,6 +10,9 @@ Reading and auditing a pack is CPU work (a 64 KB upload is hundreds of questions
 compares every pair), so it runs in a worker thread, never on the event loop that every shard's
 interactions and trivia timers share; the cheap limits (size, question count, packs per server) are
 checked first, so an upload that breaks one never reaches the audit.
+
+Refusals are ``Text`` (shown in the moderator's language); the problem lines themselves stay as the
+checker writes them (``LINE: field: problem``), the same lines ``check-pack`` prints, in English.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.content.loader import load_pack
 from bot.domain.models import Catalog, TriviaPack, TriviaQuestion
 from bot.domain.text import quote_user_text
 from bot.errors import NotFound, UserError
+from bot.i18n import N_, Text, _
 from bot.storage.server_packs import SaveResult, ServerPackRepository, StoredPack
 
 log = logging.getLogger(__name__)
@@ -125,8 +129,11 @@ class ServerPackService:
     def check_size(size: int) -> None:
         if size > MAX_PACK_BYTES:
             raise PackRejected(
-                f"That file is {size:,} bytes; a pack can be at most {MAX_PACK_BYTES // 1024} KB. "
-                "Split it into smaller packs."
+                _(
+                    "That file is {size} bytes; a pack can be at most {limit} KB. Split it into smaller packs.",
+                    size=format(size, ","),
+                    limit=MAX_PACK_BYTES // 1024,
+                )
             )
 
     async def validate(self, guild_id: int, filename: str, data: bytes) -> TriviaPack:
@@ -139,7 +146,9 @@ class ServerPackService:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise PackRejected(f"{quote_user_text(filename)} is not UTF-8 text: save it as UTF-8 YAML.") from None
+            raise PackRejected(
+                _("{file} is not UTF-8 text: save it as UTF-8 YAML.", file=quote_user_text(filename))
+            ) from None
         async with self._checking:
             pack, problems = await asyncio.to_thread(load_pack, text, _LABEL, max_questions=MAX_QUESTIONS_PER_PACK)
             if pack is None or problems:
@@ -148,6 +157,7 @@ class ServerPackService:
                     filename, [_LINE_PREFIX.sub(r"line \1: ", p.removeprefix(f"{_LABEL}:")) for p in problems]
                 )
             if pack.id in self._reserved:
+                # A problem line like the checker's own (``field: problem (expected …)``), in English as they are.
                 raise _rejected(filename, [f"id: {pack.id!r} is taken by a built-in pack (expected another id)"])
             if await self._is_full(guild_id, pack.id):
                 raise _full()
@@ -170,8 +180,14 @@ class ServerPackService:
 
     async def remove(self, guild_id: int, pack_id: str) -> None:
         if not await self._repo.remove(guild_id, pack_id.strip()):
-            names = ", ".join(f"`{p.id}`" for p in await self.packs(guild_id)) or "none yet"
-            raise NotFound(f"This server has no pack called {quote_user_text(pack_id)}. Its packs: {names}.")
+            names: Text | str = ", ".join(f"`{p.id}`" for p in await self.packs(guild_id)) or _("none yet")
+            raise NotFound(
+                _(
+                    "This server has no pack called {name}. Its packs: {packs}.",
+                    name=quote_user_text(pack_id),
+                    packs=names,
+                )
+            )
         self._cache.invalidate(guild_id)
 
     async def packs(self, guild_id: int) -> tuple[TriviaPack, ...]:
@@ -207,16 +223,27 @@ def _parse_stored(guild_id: int, stored: Sequence[StoredPack]) -> tuple[TriviaPa
 def _rejected(filename: str, problems: list[str]) -> PackRejected:
     shown = problems[:MAX_PROBLEMS_SHOWN]
     more = len(problems) - len(shown)
-    lines = "\n".join(f"• {quote_user_text(p, limit=150)}" for p in shown)
-    tail = f"\n…and {more} more." if more > 0 else ""
+    lines: Text | str = "\n".join(f"• {quote_user_text(p, limit=150)}" for p in shown)
+    if more > 0:
+        lines = N_("{lines}\n…and {n} more.", "{lines}\n…and {n} more.", n=more, lines=lines)
     return PackRejected(
-        f"{quote_user_text(filename)} was not added: {len(problems)} problem(s).\n{lines}{tail}\n"
-        "Fix them and upload again (check locally with `heartstopper-bot check-pack FILE`)."
+        N_(
+            "{file} was not added: {n} problem.\n{lines}\n"
+            "Fix it and upload again (check locally with `heartstopper-bot check-pack FILE`).",
+            "{file} was not added: {n} problems.\n{lines}\n"
+            "Fix them and upload again (check locally with `heartstopper-bot check-pack FILE`).",
+            n=len(problems),
+            file=quote_user_text(filename),
+            lines=lines,
+        )
     )
 
 
 def _full() -> PackRejected:
     return PackRejected(
-        f"This server already has {MAX_PACKS_PER_SERVER} packs, the most it can have. "
-        "Remove one with `/trivia pack-remove` first, or upload with the id of one to replace it."
+        _(
+            "This server already has {limit} packs, the most it can have. "
+            "Remove one with `/trivia pack-remove` first, or upload with the id of one to replace it.",
+            limit=MAX_PACKS_PER_SERVER,
+        )
     )

@@ -5,6 +5,10 @@ countdown past its quiet days, the question of the day, its reveal), and, from t
 bot last did for each and whether it is done: sent, found already there, skipped and why, being
 retried and why, or given up with the reason. ``/settings show`` and the playground render it; the
 reasons are the ones the outbox recorded, so the two never disagree.
+
+Stored reasons are messages (``Text.stored()``): ``/settings show`` renders them in the reading
+moderator's language; the playground's clock panel (``upcoming``), like the rest of the page's own
+chrome, is in English.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from bot.clock import Clock
 from bot.domain.guild import GuildConfig
 from bot.domain.outbox import Kind, OutboxRecord
 from bot.domain.upcoming import NextCountdownPost, next_countdown_post
+from bot.i18n import DEFAULT, render
+from bot.i18n.text import from_stored
 from bot.services.countdown import CountdownService
 from bot.services.lookups import LookupService
 from bot.services.outbox import OutboxService
@@ -30,6 +36,12 @@ class Upcoming:
     feature: str
     at: dt.datetime | None
     note: str
+
+
+def _english(stored: str | None) -> str:
+    """A stored reason (a ``Text`` as JSON, or an older row's plain text) in English, for the playground's panel."""
+    reason = from_stored(stored)
+    return "" if reason is None else render(reason, DEFAULT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,18 +61,18 @@ class SettingsReport:
         items: list[Upcoming] = []
         if config.countdown_enabled and self.countdown_next is not None:
             nxt = self.countdown_next
-            note = nxt.about + (
+            note = render(nxt.about, DEFAULT) + (
                 " (the days before are quiet: nothing dated to count down to)" if nxt.quiet_from else ""
             )
             items.append(Upcoming("countdown", nxt.at, note))
         elif config.countdown_disabled_reason:
-            items.append(Upcoming("countdown", None, f"off: {config.countdown_disabled_reason}"))
+            items.append(Upcoming("countdown", None, f"off: {_english(config.countdown_disabled_reason)}"))
         else:
             items.append(Upcoming("countdown", None, "not set: /settings countdown-channel"))
         if config.daily_enabled and self.daily_next_at is not None:
             items.append(Upcoming("question of the day", self.daily_next_at, "the next question"))
         elif config.daily_disabled_reason:
-            items.append(Upcoming("question of the day", None, f"off: {config.daily_disabled_reason}"))
+            items.append(Upcoming("question of the day", None, f"off: {_english(config.daily_disabled_reason)}"))
         else:
             items.append(Upcoming("question of the day", None, "not set: /settings daily-question"))
         if self.reveal_at is not None:

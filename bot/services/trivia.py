@@ -15,6 +15,7 @@ from bot.domain.outbox import Delivery, Kind, Planned
 from bot.domain.text import quote_user_text
 from bot.domain.trivia import Answer, GameRecord, PlayerScore, RankedScore, Standing, TriviaGame
 from bot.errors import InvalidOption, NotAllowed, NotFound, UserError
+from bot.i18n import Locale, _
 from bot.services.lookups import LookupService
 from bot.services.outbox import OutboxService, ProcessId
 from bot.services.server_packs import ServerPackService
@@ -90,18 +91,31 @@ class TriviaService:
         return pack.id not in {p.id for p in self.catalog.playable_packs}
 
     async def start(
-        self, *, guild_id: int, channel_id: int, starter_id: int, questions: int | None, pack_id: str | None
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        questions: int | None,
+        pack_id: str | None,
+        locale: Locale,
     ) -> GameSession:
-        """Claim the channel, choose the questions and create the game row; the caller launches it."""
+        """Claim the channel, choose the questions and create the game row; the caller launches it.
+
+        ``locale`` is the server's language as the game starts: the game keeps it to the end.
+        """
         count = rules.DEFAULT_QUESTIONS if questions is None else questions
         if not rules.MIN_QUESTIONS <= count <= rules.MAX_QUESTIONS:
-            raise InvalidOption(f"Pick between {rules.MIN_QUESTIONS} and {rules.MAX_QUESTIONS} questions.")
+            raise InvalidOption(
+                _("Pick between {low} and {high} questions.", low=rules.MIN_QUESTIONS, high=rules.MAX_QUESTIONS)
+            )
         pack = await self._pack(guild_id, pack_id)
         session = GameSession(
             guild_id=guild_id,
             channel_id=channel_id,
             starter_id=starter_id,
             pack=pack,
+            locale=locale,
             repo=self._repo,
             clock=self._clock,
             registry=self.sessions,
@@ -111,14 +125,19 @@ class TriviaService:
             config = await self._config.get(guild_id)
             if config.trivia_channel_ids and channel_id not in config.trivia_channel_ids:
                 allowed = ", ".join(f"<#{c}>" for c in config.trivia_channel_ids)
-                raise NotAllowed(f"Trivia runs in {allowed} on this server. Head over there to play!")
+                # TRANSLATORS: {channels} is a list of channel mentions
+                raise NotAllowed(
+                    _("Trivia runs in {channels} on this server. Head over there to play!", channels=allowed)
+                )
             horizon = await self._lookups.horizon(guild_id)
             seen = await self._repo.seen_question_ids(guild_id, pack.id)
             chosen, restart = rules.pick_questions(
                 pack.questions, seen=seen, horizon=horizon, count=count, rng=self._rng
             )
             if not chosen:
-                raise UserError(f"The {pack.name} pack has no questions within this server's spoiler setting yet.")
+                raise UserError(
+                    _("The {pack} pack has no questions within this server's spoiler setting yet.", pack=pack.name)
+                )
             if restart:
                 await self._repo.restart_rotation(guild_id, pack.id)
             game_id = await self._repo.create_game(
@@ -145,7 +164,10 @@ class TriviaService:
         pack = next((p for p in packs if wanted in (p.id, p.name.casefold())), None)
         if pack is None:
             names = ", ".join(f"`{p.id}`" for p in packs)
-            raise NotFound(f"There is no pack called {quote_user_text(pack_id)}. Packs: {names}.")
+            # TRANSLATORS: {name} is what the member typed; {packs} the packs' ids
+            raise NotFound(
+                _("There is no pack called {name}. Packs: {packs}.", name=quote_user_text(pack_id), packs=names)
+            )
         return pack
 
     def live_in(self, channel_id: int) -> GameSession | None:
@@ -154,9 +176,10 @@ class TriviaService:
     def request_stop(self, channel_id: int, user_id: int, *, is_moderator: bool) -> GameSession:
         session = self.sessions.get(channel_id)
         if session is None:
-            raise NotFound("There is no trivia game running in this channel.")
+            raise NotFound(_("There is no trivia game running in this channel."))
         if user_id != session.starter_id and not is_moderator:
-            raise NotAllowed("Only the member who started this game, or someone with Manage Server, can stop it.")
+            # TRANSLATORS: "Manage Server" is the name of the permission in Discord's own interface
+            raise NotAllowed(_("Only the member who started this game, or someone with Manage Server, can stop it."))
         session.request_stop()
         return session
 

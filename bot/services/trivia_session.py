@@ -6,6 +6,10 @@ in the middle of a question, the opening reply failing, or the cog unloading. Wh
 way out, the channel is released in the ``SessionRegistry`` (the only record of live games),
 and a crash closes the game row and tells the channel. Reaching Discord is a ``GameDisplay``
 the cog implements; nothing here imports discord.
+
+A game speaks its server's language: the session keeps the ``locale`` the game started in, so every
+question, reveal and standing of one game reads the same even if ``/settings language`` changes
+mid-game; the display renders in it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from bot.domain import trivia as rules
 from bot.domain.models import TriviaPack
 from bot.domain.trivia import Answer, AskedQuestion, QuestionResult, Standing, TriviaGame
 from bot.errors import GameInProgress, UserError
+from bot.i18n import Locale, _
 from bot.storage.trivia import TriviaRepository
 
 log = logging.getLogger(__name__)
@@ -28,7 +33,7 @@ log = logging.getLogger(__name__)
 
 class GameOver(UserError):
     def __init__(self) -> None:
-        super().__init__("This trivia game has ended. Start a new one with `/trivia start`.")
+        super().__init__(_("This trivia game has ended. Start a new one with `/trivia start`."))
 
 
 class GameDisplay(Protocol):
@@ -58,7 +63,7 @@ class SessionRegistry:
 
     def claim(self, session: GameSession) -> None:
         if session.channel_id in self._by_channel:
-            raise GameInProgress("A game is already running here. Join in, or start one in another channel.")
+            raise GameInProgress(_("A game is already running here. Join in, or start one in another channel."))
         self._by_channel[session.channel_id] = session
 
     def release(self, session: GameSession) -> None:
@@ -95,6 +100,7 @@ class GameSession:
         channel_id: int,
         starter_id: int,
         pack: TriviaPack,
+        locale: Locale,
         repo: TriviaRepository,
         clock: Clock,
         registry: SessionRegistry,
@@ -103,6 +109,7 @@ class GameSession:
         self.channel_id = channel_id
         self.starter_id = starter_id
         self.pack = pack
+        self.locale = locale  # the server's language when the game started: all its messages are in it
         self.message_id: int | None = None
         self._repo = repo
         self._clock = clock

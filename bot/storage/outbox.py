@@ -10,6 +10,10 @@
   dead) can be taken, so a live process's attempt is never repeated by another.
 - ``finish`` / ``retry`` / ``abandon`` record how the attempt ended, only while the row is still
   this holder's and at the version attempted.
+
+Reasons (why a row was skipped, is being retried, or was given up) are kept as ``Text.stored()``
+JSON, so ``/settings show`` renders them in the language of the moderator who reads them, whoever
+was reading when they were written; an older row's plain English comes back as the ``str`` it was.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from collections.abc import Sequence
 
 from bot.domain.outbox import LEASE, UNKNOWN, Completion, Delivery, Kind, OutboxRecord, Planned, State
 from bot.domain.shards import ShardScope
+from bot.i18n import Text
+from bot.i18n.text import from_stored
 from bot.storage.base import Queryable, Row
 from bot.storage.instants import from_db, from_db_or_none, to_db
 
@@ -30,6 +36,11 @@ _RECORD_COLUMNS = (
     "kind, guild_id, key, state, attempts, due_at, first_attempt_at, last_attempt_at, outcome, reason, "
     "channel_id, discord_id, updated_at"
 )
+
+
+def _stored(reason: Text | str) -> str:
+    """A reason as the database keeps it: a ``Text`` as JSON (rendered when read), a plain ``str`` as it is."""
+    return reason.stored() if isinstance(reason, Text) else reason
 
 
 def _record(row: Row) -> OutboxRecord:
@@ -43,7 +54,7 @@ def _record(row: Row) -> OutboxRecord:
         first_attempt_at=from_db_or_none(row["first_attempt_at"]),
         last_attempt_at=from_db_or_none(row["last_attempt_at"]),
         outcome=row["outcome"],
-        reason=row["reason"],
+        reason=from_stored(row["reason"]),
         channel_id=None if row["channel_id"] is None else int(row["channel_id"]),
         discord_id=None if row["discord_id"] is None else int(row["discord_id"]),
         updated_at=from_db(row["updated_at"]),
@@ -77,7 +88,7 @@ class OutboxRepository:
             )
         return inserted is not None
 
-    async def record_skipped(self, planned: Planned, reason: str, now: dt.datetime) -> None:
+    async def record_skipped(self, planned: Planned, reason: Text | str, now: dt.datetime) -> None:
         """A side effect decided against (a quiet day, too late): kept so moderators can see why."""
         async with self._db.transaction() as tx:
             await tx.execute(
@@ -89,7 +100,7 @@ class OutboxRepository:
                     planned.guild_id,
                     planned.key,
                     planned.payload_text(),
-                    reason,
+                    _stored(reason),
                     to_db(planned.due_at),
                     to_db(planned.due_at),
                     planned.channel_id,
@@ -208,7 +219,7 @@ class OutboxRepository:
         return bool(changed)
 
     async def retry(
-        self, holder: str, delivery: Delivery, *, reason: str, unknown: bool, next_attempt_at: dt.datetime
+        self, holder: str, delivery: Delivery, *, reason: Text | str, unknown: bool, next_attempt_at: dt.datetime
     ) -> None:
         """Not done yet: give the lease back and wait for the next attempt."""
         async with self._db.transaction() as tx:
@@ -217,7 +228,7 @@ class OutboxRepository:
                 "updated_at = ? WHERE kind = ? AND guild_id = ? AND key = ? AND holder = ?",
                 (
                     to_db(next_attempt_at),
-                    reason,
+                    _stored(reason),
                     UNKNOWN if unknown else "unsent",
                     to_db(await tx.now()),
                     str(delivery.kind),
@@ -227,14 +238,16 @@ class OutboxRepository:
                 ),
             )
 
-    async def abandon(self, holder: str, delivery: Delivery, *, reason: str, complete: Completion | None) -> bool:
+    async def abandon(
+        self, holder: str, delivery: Delivery, *, reason: Text | str, complete: Completion | None
+    ) -> bool:
         """Never: record why (moderators see it), with the kind's own writes in the same transaction."""
         async with self._db.transaction(guild_id=delivery.guild_id) as tx:
             changed = await tx.execute(
                 "UPDATE outbox SET state = 'abandoned', reason = ?, holder = NULL, lease_until = NULL, updated_at = ? "
                 "WHERE kind = ? AND guild_id = ? AND key = ? AND holder = ? AND version = ?",
                 (
-                    reason,
+                    _stored(reason),
                     to_db(await tx.now()),
                     str(delivery.kind),
                     delivery.guild_id,

@@ -13,6 +13,11 @@ from bot.storage.base import Queryable
 from bot.storage.instants import from_db, to_db
 from bot.storage.outbox import OutboxRepository
 
+DIRTY = 1  # release_events_dirty: plan the server again
+REWRITE = 2  # … and rewrite every event made there (the server's language changed)
+# a plain mark never drops a pending rewrite
+_KEEP_REWRITE = f"CASE WHEN release_events_dirty = {REWRITE} THEN {REWRITE} ELSE ? END"
+
 
 @dataclass(frozen=True, slots=True)
 class MadeEvent:
@@ -57,25 +62,32 @@ class ReleaseEventRepository:
         await tx.execute("DELETE FROM scheduled_events WHERE guild_id = ? AND target_key = ?", (guild_id, target_key))
 
     # --- what to plan -----------------------------------------------------------------------------
-    async def mark_dirty(self, guild_id: int) -> None:
-        await self._db.execute("UPDATE guild_config SET release_events_dirty = 1 WHERE guild_id = ?", (guild_id,))
+    async def mark_dirty(self, guild_id: int, *, rewrite: bool = False) -> None:
+        """Have the server planned again; ``rewrite``: every event the bot made there is rewritten too (its
+        language changed), kept until that pass, so a restart before it still rewrites them."""
+        await self._db.execute(
+            f"UPDATE guild_config SET release_events_dirty = {_KEEP_REWRITE} WHERE guild_id = ?",  # noqa: S608
+            (REWRITE if rewrite else DIRTY, guild_id),
+        )
 
     async def mark_all_dirty(self) -> None:
         """Start-up: every server of this process's shards that has events on (or made some) is looked at once."""
         mine, shard_params = self._shards.sql()
         await self._db.execute(
-            "UPDATE guild_config SET release_events_dirty = 1 WHERE (release_events_enabled = 1 "  # noqa: S608
+            f"UPDATE guild_config SET release_events_dirty = {_KEEP_REWRITE} WHERE (release_events_enabled = 1 "  # noqa: S608
             f"OR guild_id IN (SELECT guild_id FROM scheduled_events)){mine}",
-            shard_params,
+            (DIRTY, *shard_params),
         )
 
-    async def dirty_guilds(self, limit: int = 500) -> list[int]:
+    async def dirty_guilds(self, limit: int = 500) -> list[tuple[int, bool]]:
+        """Servers to plan again, each with whether every event made there is to be rewritten."""
         mine, shard_params = self._shards.sql()
         rows = await self._db.fetch_all(
-            f"SELECT guild_id FROM guild_config WHERE release_events_dirty = 1{mine} ORDER BY guild_id LIMIT ?",  # noqa: S608
+            "SELECT guild_id, release_events_dirty FROM guild_config "  # noqa: S608
+            f"WHERE release_events_dirty <> 0{mine} ORDER BY guild_id LIMIT ?",
             (*shard_params, limit),
         )
-        return [int(r[0]) for r in rows]
+        return [(int(r[0]), int(r[1]) == REWRITE) for r in rows]
 
     async def plan_sync(self, guild_id: int, changes: Sequence[Planned], now: dt.datetime) -> None:
         """Every change one server needs, planned (or re-planned), and the server marked in step, at once."""

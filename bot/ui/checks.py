@@ -13,7 +13,8 @@ from bot.i18n import _
 
 T = TypeVar("T")
 
-MODERATOR_PERMISSION = _("Manage Server")  # TRANSLATORS: Discord's own name for the permission
+# TRANSLATORS: a Discord permission, named as Discord's own settings name it in your language
+MODERATOR_PERMISSION = _("Manage Server")
 
 
 def moderator_only() -> Callable[[T], T]:

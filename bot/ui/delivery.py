@@ -6,6 +6,11 @@ they keep is the outbox's: never guess. A retry whose earlier attempt may have r
 deduplicates a nonce only "in the past few minutes") first reads the channel for the bot's own
 post; one it finds is adopted, not sent again. A channel that cannot be read means the day is
 skipped with the reason: for a daily post, at most once beats twice.
+
+Every reason is a message (``bot.i18n.Text``): the outbox stores it and ``/settings show`` renders it
+in the reading moderator's language. ``what`` (the thing being sent, "countdown post") is best a
+``Text`` too (``_("countdown post")``): a plain ``str`` is shown as it is, in English. What Discord
+said (``str(exc)``) stays a plain parameter.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import aiohttp
 import discord
 
 from bot.domain.outbox import Abandon, Completion, Delivery, Done, Outcome, Retry
+from bot.i18n import Text, _
+from bot.ui.channels import READ_MESSAGE_HISTORY
 from bot.ui.rest import REST_TIMEOUT, within
 
 log = logging.getLogger(__name__)
@@ -30,23 +37,52 @@ HISTORY_LIMIT = 300  # messages read at most (three requests) when looking for o
 class Unreadable(Exception):
     """The channel's history cannot be read, so whether our earlier attempt arrived is unknown."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Text) -> None:
+        super().__init__(str(reason))
         self.reason = reason
 
 
-def failed(exc: BaseException, what: str) -> Retry | None:
-    """A failure worth trying again, and whether Discord may have acted on it; None if it is not one."""
+def _mention(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+def _unreadable_history(channel_id: int) -> Unreadable:
+    return Unreadable(
+        _(
+            "I can't read the message history of {channel} ({permission}), so I could not check whether my "
+            "earlier attempt arrived",
+            channel=_mention(channel_id),
+            permission=READ_MESSAGE_HISTORY,
+        )
+    )
+
+
+def failed(exc: BaseException, what: Text | str) -> Retry | None:
+    """A failure worth trying again, and whether Discord may have acted on it; None if it is not one.
+
+    ``what`` says what the bot was doing, as the end of "… while {doing}": ``_("sending the {what}")``.
+    """
     if isinstance(exc, TimeoutError):
-        return Retry(f"no answer from Discord within {REST_TIMEOUT:.0f} s while {what}", unknown=True)
+        seconds = format(REST_TIMEOUT, ".0f")
+        return Retry(
+            # TRANSLATORS: {doing} is what the bot was doing, e.g. "sending the countdown post"; {seconds} a number.
+            _("no answer from Discord within {seconds} s while {doing}", seconds=seconds, doing=what),
+            unknown=True,
+        )
     if isinstance(exc, discord.RateLimited):
-        return Retry(f"rate limited while {what}", unknown=False)
+        # TRANSLATORS: {doing} is what the bot was doing, e.g. "sending the countdown post".
+        return Retry(_("rate limited while {doing}", doing=what), unknown=False)
     if isinstance(exc, discord.HTTPException) and (exc.status >= 500 or exc.status == 429):
-        return Retry(f"Discord answered {exc.status} while {what}", unknown=exc.status >= 500)
+        # TRANSLATORS: {status} is an HTTP status code, e.g. 503; {doing} what the bot was doing.
+        return Retry(
+            _("Discord answered {status} while {doing}", status=exc.status, doing=what), unknown=exc.status >= 500
+        )
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return Retry(f"could not connect to Discord while {what}", unknown=False)
+        # TRANSLATORS: {doing} is what the bot was doing, e.g. "sending the countdown post".
+        return Retry(_("could not connect to Discord while {doing}", doing=what), unknown=False)
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return Retry(f"the connection to Discord failed while {what}", unknown=True)
+        # TRANSLATORS: {doing} is what the bot was doing, e.g. "sending the countdown post".
+        return Retry(_("the connection to Discord failed while {doing}", doing=what), unknown=True)
     return None
 
 
@@ -59,20 +95,20 @@ async def find_own_message(
 ) -> discord.Message | None:
     """The bot's own message in ``channel_id`` sent after ``since`` for which ``is_ours`` holds."""
     if bot.user is None:
-        raise Unreadable("I am not logged in yet")
+        raise Unreadable(_("I am not logged in yet"))
     # Without Read Message History Discord answers an empty list, not an error: an empty answer would
     # then look like "never posted". Only a channel the bot can be seen to read is trusted.
     guild = bot.get_guild(guild_id) if guild_id is not None else None
     cached = guild.get_channel(channel_id) if guild is not None else None
     if guild is None or cached is None or guild.me is None:
         raise Unreadable(
-            f"I can't see <#{channel_id}> right now, so I could not check whether my earlier attempt arrived"
+            _(
+                "I can't see {channel} right now, so I could not check whether my earlier attempt arrived",
+                channel=_mention(channel_id),
+            )
         )
     if not cached.permissions_for(guild.me).read_message_history:
-        raise Unreadable(
-            f"I can't read the message history of <#{channel_id}> (Read Message History), so I could not "
-            "check whether my earlier attempt arrived"
-        )
+        raise _unreadable_history(channel_id)
     channel = bot.get_partial_messageable(channel_id, guild_id=guild_id)
     after = discord.Object(id=discord.utils.time_snowflake(since - CLOCK_SKEW))
     try:
@@ -80,12 +116,9 @@ async def find_own_message(
             if message.author.id == bot.user.id and is_ours(message):
                 return message
     except discord.Forbidden:
-        raise Unreadable(
-            f"I can't read the message history of <#{channel_id}> (Read Message History), so I could not "
-            "check whether my earlier attempt arrived"
-        ) from None
+        raise _unreadable_history(channel_id) from None
     except discord.NotFound:
-        raise Unreadable(f"<#{channel_id}> no longer exists") from None
+        raise Unreadable(_("{channel} no longer exists", channel=_mention(channel_id))) from None
     return None
 
 
@@ -99,44 +132,57 @@ async def post_once(
     is_ours: Callable[[discord.Message], bool],
     nonce_window: dt.timedelta,
     complete: Callable[[int], Completion | None],
-    refused: Callable[[str], Awaitable[None]],
-    what: str,
+    refused: Callable[[Text], Awaitable[None]],
+    what: Text | str,
 ) -> Outcome:
     """Send ``message()`` to ``channel_id`` so that it exists there once.
 
     ``refused(reason)`` runs when Discord says the channel is gone (404) or closed to the bot (403),
-    so the feature turns itself off with the reason moderators see.
+    so the feature turns itself off with the reason moderators see (store it with ``reason.stored()``).
+    ``what`` names the post without an article (``_("countdown post")``).
     """
+    channel = _mention(channel_id)
     if delivery.must_reconcile(nonce_window):
         try:
             found = await within(
                 find_own_message(bot, channel_id, delivery.guild_id, delivery.first_attempt_at, is_ours)
             )
         except Unreadable as exc:
-            return Abandon(f"skipped: {exc.reason} (at most once beats twice)")
+            # TRANSLATORS: {reason} says why the channel could not be read; a post is skipped rather than risk two.
+            return Abandon(_("skipped: {reason} (at most once beats twice)", reason=exc.reason))
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            retry = failed(exc, f"checking <#{channel_id}> for my earlier {what}")
-            return retry or Retry(f"could not check <#{channel_id}> for my earlier {what}: {exc}")
+            # TRANSLATORS: {what} names what the bot posts, e.g. "countdown post"; {channel} is a channel.
+            retry = failed(exc, _("checking {channel} for my earlier {what}", channel=channel, what=what))
+            # TRANSLATORS: {error} is Discord's own error text, in English.
+            unchecked = _(
+                "could not check {channel} for my earlier {what}: {error}", channel=channel, what=what, error=str(exc)
+            )
+            return retry or Retry(unchecked)
         if found is not None:
             log.info("adopting %s %s in guild %s: it reached Discord before", what, found.id, delivery.guild_id)
             return Done("adopted", found.id, complete(found.id))
-    channel = bot.get_partial_messageable(channel_id, guild_id=delivery.guild_id)
+    messageable = bot.get_partial_messageable(channel_id, guild_id=delivery.guild_id)
     try:
-        sent = await within(channel.send(**message(), nonce=nonce, allowed_mentions=discord.AllowedMentions.none()))
+        sent = await within(messageable.send(**message(), nonce=nonce, allowed_mentions=discord.AllowedMentions.none()))
     except discord.NotFound:
-        reason = f"the channel for the {what} no longer exists (Discord said 404)"
+        # TRANSLATORS: {what} names what the bot posts, e.g. "countdown post".
+        reason = _("the channel for the {what} no longer exists (Discord said 404)", what=what)
         await refused(reason)
         return Abandon(reason)
     except discord.Forbidden:
-        reason = (
-            f"Discord refused my {what} in <#{channel_id}> (403): check that I can view, send and embed links there"
+        reason = _(
+            "Discord refused my {what} in {channel} (403): check that I can view, send and embed links there",
+            what=what,
+            channel=channel,
         )
         await refused(reason)
         return Abandon(reason)
     except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-        retry = failed(exc, f"sending the {what}")
+        # TRANSLATORS: {what} names what the bot posts, e.g. "countdown post".
+        retry = failed(exc, _("sending the {what}", what=what))
         if retry is None:  # a 4xx that will not change by trying again
-            return Abandon(f"Discord refused the {what}: {exc}")
+            # TRANSLATORS: {what} names what the bot posts; {error} is Discord's own error text, in English.
+            return Abandon(_("Discord refused the {what}: {error}", what=what, error=str(exc)))
         return retry
     return Done("sent", sent.id, complete(sent.id))
 
@@ -149,12 +195,13 @@ async def edit_once(
     message_id: int,
     message: Callable[[], dict[str, Any]],
     shows_it: Callable[[discord.Message], bool],
-    what: str,
+    what: Text | str,
     deleted: Callable[[], Awaitable[Outcome]] | None = None,
 ) -> Outcome:
     """Edit ``message_id`` into ``message()``; after an attempt with an unknown outcome, read it first.
 
     ``deleted()``, when given, decides what happens if the message is gone (post a new one, say).
+    ``what`` names the edit without an article (``_("reveal of the question of the day")``).
     """
     channel = bot.get_partial_messageable(channel_id, guild_id=delivery.guild_id)
     try:
@@ -166,12 +213,14 @@ async def edit_once(
     except discord.NotFound:
         if deleted is not None:
             return await deleted()
-        return Abandon(f"the message for the {what} was deleted")
+        # TRANSLATORS: {what} names what the bot edits, e.g. "reveal of the question of the day".
+        return Abandon(_("the message for the {what} was deleted", what=what))
     except discord.Forbidden:
-        return Abandon(f"Discord refused the {what} in <#{channel_id}> (403)")
+        return Abandon(_("Discord refused the {what} in {channel} (403)", what=what, channel=_mention(channel_id)))
     except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-        retry = failed(exc, f"making the {what}")
-        return retry or Abandon(f"Discord refused the {what}: {exc}")
+        # TRANSLATORS: {what} names what the bot edits, e.g. "reveal of the question of the day".
+        retry = failed(exc, _("making the {what}", what=what))
+        return retry or Abandon(_("Discord refused the {what}: {error}", what=what, error=str(exc)))
     return Done("sent", message_id)
 
 

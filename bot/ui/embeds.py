@@ -28,12 +28,18 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 TOTAL_LIMIT = 6000
+BUTTON_LABEL_LIMIT = 80  # Discord refuses a longer button label
 MAX_FIELDS = 25
 
 
 def clip(text: str, limit: int) -> str:
     """Shorten text to a Discord limit, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_label(label: str) -> str:
+    """A button label within Discord's limit; clipped after rendering, since a translation may be longer."""
+    return clip(label, BUTTON_LABEL_LIMIT)
 
 
 def base_embed(

@@ -18,11 +18,15 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
+from bot.i18n.catalogues import read
 from bot.i18n.locales import DISCORD_LOCALES, SUPPORTED, discord_locale
 from bot.i18n.text import catalogue
 
 NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord's rule for command, option and group names
 NAMES = frozenset({Where.command_name, Where.group_name, Where.parameter_name})
+TEXT_LIMIT = 100  # Discord's limit for a description and a choice's name
+# "/settings countdown-channel" in a message: a command as a member types it
+MENTION = re.compile(r"(?<![\w/<])/([a-z][a-z-]*(?: [a-z][a-z-]*)?)")
 
 
 def context_of(location: Where) -> str:
@@ -86,6 +90,62 @@ def name_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
                 if localized in seen and seen[localized] != english:
                     problems.append(f"{locale}: {where}: {localized!r} names both {seen[localized]!r} and {english!r}")
                 seen[localized] = english
+    return problems
+
+
+def text_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
+    """Localized descriptions and choice names longer than Discord takes (100 characters)."""
+    problems: list[str] = []
+    for locale in SUPPORTED:
+        if locale == "en":
+            continue
+        translations = catalogue(locale)
+        for context, english in command_strings(tree):
+            if context in {w.name for w in NAMES}:
+                continue
+            localized = str(translations.pgettext(context, english))
+            if len(localized) > TEXT_LIMIT:
+                problems.append(
+                    f"{locale}: [{context}] {len(localized)} characters (at most {TEXT_LIMIT}): {localized!r}"
+                )
+    return problems
+
+
+def localized_paths(tree: app_commands.CommandTree[Any], locale: str) -> dict[str, str]:
+    """Every command and group as typed in English ("settings countdown-channel") and in ``locale``."""
+    translations = catalogue(locale)
+    paths: dict[str, str] = {}
+    for command in tree.walk_commands():
+        where = Where.group_name if isinstance(command, app_commands.Group) else Where.command_name
+        own = str(translations.pgettext(context_of(where), command.name))
+        parent = paths.get(command.parent.qualified_name) if command.parent else None
+        paths[command.qualified_name] = f"{parent} {own}" if parent else own
+    return paths
+
+
+def mention_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
+    """Translated messages that name a command (``/privacy forget``) other than by its name in their language.
+
+    A member whose Discord lists ``/privacidade esquecer`` must read that name in the bot's answers too."""
+    problems: list[str] = []
+    for locale in SUPPORTED:
+        if locale == "en" or (catalog := read(locale)) is None:
+            continue
+        paths = localized_paths(tree, locale)
+        for message in catalog:
+            english = message.id if isinstance(message.id, str) else message.id[0]
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            for typed in MENTION.findall(english):
+                words = typed.split(" ")
+                known = next((" ".join(words[:n]) for n in (2, 1) if " ".join(words[:n]) in paths), None)
+                if known is None:
+                    continue
+                wanted = "/" + paths[known]
+                problems += [
+                    f"{locale}: {english!r} names /{known}, so the translation must say {wanted}: {text!r}"
+                    for text in strings
+                    if text and wanted not in text
+                ]
     return problems
 
 

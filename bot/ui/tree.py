@@ -24,6 +24,7 @@ from bot import metrics
 from bot.errors import UserError
 from bot.i18n import N_, Text, _
 from bot.log import log_context
+from bot.ui.channels import POST_PERMISSIONS, READ_MESSAGE_HISTORY, listing
 from bot.ui.checks import MODERATOR_PERMISSION
 from bot.ui.replies import defer_if_slow, reply
 
@@ -32,11 +33,17 @@ log = logging.getLogger(__name__)
 APOLOGY = _("Sorry, something went wrong on my side. It has been logged; please try again in a moment.")
 
 
+_PERMISSION_NAMES: dict[str, Text] = {
+    "manage_guild": MODERATOR_PERMISSION,
+    "read_message_history": READ_MESSAGE_HISTORY,
+    **dict(POST_PERMISSIONS),
+}
+
+
 def _permission_names(missing: list[str]) -> Text | str:
-    """Discord's own name for a missing permission (in the member's language when it is Manage Server)."""
-    if missing == ["manage_guild"]:
-        return MODERATOR_PERMISSION
-    return ", ".join(p.replace("_", " ").title() for p in missing)
+    """Discord's own names for missing permissions, in the member's language where we have them (the
+    ones the bot's commands ask for); any other is Discord's English name, as its flag spells it."""
+    return listing([_PERMISSION_NAMES.get(p) or p.replace("_", " ").title() for p in missing])
 
 
 def message_for(error: app_commands.AppCommandError) -> Text | str | None:

@@ -10,4 +10,4 @@ from cogs.trivia._views import AnswerButton
 
 async def setup(bot: HeartstopperBot) -> None:
     bot.add_dynamic_items(AnswerButton, DailyAnswerButton)
-    await bot.add_cog(TriviaCog(bot, bot.services.trivia, bot.services.daily))
+    await bot.add_cog(TriviaCog(bot, bot.services.trivia, bot.services.daily, bot.services.content))

@@ -1,4 +1,10 @@
-"""The trivia commands: they translate between Discord and the trivia service (games run in ``GameSession``)."""
+"""The trivia commands: they translate between Discord and the trivia service (games run in ``GameSession``).
+
+Who reads what: a public answer (a game's start, the leaderboard, stats, packs) in the server's
+language, a private one in the member's own (``reader_locale``); a game keeps the server's language
+it started in for all its messages. Pack names and descriptions come from ``LocalizedContent``; a
+server's own pack stays as uploaded.
+"""
 
 from __future__ import annotations
 
@@ -13,39 +19,47 @@ from discord.utils import escape_markdown
 
 from bot.app import HeartstopperBot
 from bot.domain import trivia as rules
+from bot.domain.lookup import normalize
+from bot.domain.models import TriviaPack
 from bot.errors import UserError
+from bot.i18n import N_, _, render
+from bot.services.content import LocalizedContent
 from bot.services.daily import DailyQuestionService
 from bot.services.server_packs import MAX_PACK_BYTES
 from bot.services.trivia import TriviaService
-from bot.ui.channels import missing_post_permissions
+from bot.ui.channels import missing_post_permission_names
 from bot.ui.checks import channel_id_of, guild_id_of, is_moderator, moderator_only
-from bot.ui.replies import reply, visibility
+from bot.ui.confirm import Confirm
+from bot.ui.replies import reader_locale, reply, visibility
 from bot.ui.rest import within
 from cogs.trivia import _daily as daily_text
 from cogs.trivia import _embeds as views_text
 from cogs.trivia._daily import DailyQuestionPoster, DailyRevealEditor
 from cogs.trivia._display import ChannelDisplay
 from cogs.trivia._recovery import TriviaNoticePoster
-from cogs.trivia._views import ConfirmReset
+from cogs.trivia._views import RESET_WORDS
 
 log = logging.getLogger(__name__)
 
 DOWNLOAD_TIMEOUT = 10.0  # seconds to fetch an uploaded pack from Discord's CDN
-START_FAILED = (
+START_FAILED_TEXT = _(
     "Discord didn't confirm the start of the game, so it never began and nothing was saved. Try `/trivia start` again."
 )
 
 
 @app_commands.guild_only()
 class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heartstopper trivia"):
-    def __init__(self, bot: HeartstopperBot, service: TriviaService, daily: DailyQuestionService) -> None:
+    def __init__(
+        self, bot: HeartstopperBot, service: TriviaService, daily: DailyQuestionService, content: LocalizedContent
+    ) -> None:
         self.bot = bot
         self.service = service
         self.daily_service = daily
-        self.display = ChannelDisplay(bot)
+        self.content = content
+        self.display = ChannelDisplay(bot, content)
         self.executors = (
-            DailyQuestionPoster(bot, daily),
-            DailyRevealEditor(bot, daily),
+            DailyQuestionPoster(bot, daily, content),
+            DailyRevealEditor(bot, daily, content),
             TriviaNoticePoster(bot, service),
         )
         super().__init__()
@@ -81,36 +95,56 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         pack: str | None = None,
     ) -> None:
         """Start a multiple-choice game in this channel; answer with the buttons."""
-        missing = missing_post_permissions(interaction.app_permissions)
-        if missing:
-            raise UserError(f"I need {', '.join(missing)} in this channel to run trivia here.")
+        missing = missing_post_permission_names(interaction.app_permissions)
+        if missing is not None:
+            # TRANSLATORS: {permissions} are permission names as Discord's interface shows them
+            raise UserError(_("I need {permissions} in this channel to run trivia here.", permissions=missing))
+        locale = await reader_locale(interaction)  # public: the server's language, which the game keeps
         session = await self.service.start(
             guild_id=guild_id_of(interaction),
             channel_id=channel_id_of(interaction),
             starter_id=interaction.user.id,
             questions=questions,
-            pack_id=pack,
+            pack_id=self._pack_id(pack),
+            locale=locale,
         )
         try:
-            await within(reply(interaction, embed=views_text.start_embed(session, asked_for=questions)))
+            embed = views_text.start_embed(session, self.content, asked_for=questions)
+            await within(reply(interaction, embed=embed))
         except (TimeoutError, discord.HTTPException) as exc:
             await session.abort()
-            raise UserError(START_FAILED) from exc
+            raise UserError(START_FAILED_TEXT) from exc
         except BaseException:
             await session.abort()
             raise
         session.launch(self.display)
 
+    def _pack_id(self, typed: str | None) -> str | None:
+        """A pack typed out by its name in any language (rather than picked from the suggestions), as its
+        id; anything else is left for the service to find or refuse."""
+        if not typed:
+            return typed
+        return self.content.pack_id_named(typed) or typed
+
+    def _pack_names(self, pack: TriviaPack, locale: str) -> tuple[str, str]:
+        """A pack's name and description in ``locale``; a server's own pack as its author wrote it."""
+        if self.service.is_server_pack(pack):
+            return pack.name, pack.description
+        return views_text.localized_pack(self.content, pack, locale)
+
     @start.autocomplete("pack")
     async def pack_autocomplete(
         self, interaction: discord.Interaction[HeartstopperBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.casefold()
-        return [
-            app_commands.Choice(name=f"{p.name} ({len(p.questions)} questions)"[:100], value=p.id)
-            for p in await self.service.packs(interaction.guild_id)
-            if needle in p.id or needle in p.name.casefold()
-        ][:25]
+        locale = await reader_locale(interaction, private=True)  # suggestions are the typing member's alone
+        needle = normalize(current)
+        choices = []
+        for pack in await self.service.packs(interaction.guild_id):
+            name, _description = self._pack_names(pack, locale)
+            if any(needle in normalize(text) for text in (pack.id, name, pack.name)):
+                label = N_("{pack} ({n} question)", "{pack} ({n} questions)", n=len(pack.questions), pack=name)
+                choices.append(app_commands.Choice(name=render(label, locale)[:100], value=pack.id))
+        return choices[:25]
 
     @visibility("private")
     @app_commands.command(name="stop")
@@ -119,7 +153,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         self.service.request_stop(
             channel_id_of(interaction), interaction.user.id, is_moderator=is_moderator(interaction)
         )
-        await reply(interaction, "Stopping the game. Points already revealed are kept.")
+        await reply(interaction, _("Stopping the game. Points already revealed are kept."))
 
     @visibility("public")
     @app_commands.command(name="leaderboard")
@@ -128,13 +162,14 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         self, interaction: discord.Interaction[HeartstopperBot], board: Literal["points", "daily"] = "points"
     ) -> None:
         """This server's top 10 players, and your own rank."""
-        name = interaction.guild.name if interaction.guild else "Server"
+        locale = await reader_locale(interaction)
+        name = interaction.guild.name if interaction.guild else render(_("This server"), locale)
         if board == "daily":
             rows = await self.daily_service.board(guild_id_of(interaction))
-            await reply(interaction, embed=daily_text.board_embed(rows, name))
+            await reply(interaction, embed=daily_text.board_embed(rows, name, locale=locale))
             return
         scores = await self.service.leaderboard(guild_id_of(interaction), interaction.user.id)
-        await reply(interaction, embed=views_text.leaderboard_embed(scores, name))
+        await reply(interaction, embed=views_text.leaderboard_embed(scores, name, locale=locale))
 
     @visibility("private")
     @app_commands.command(name="daily")
@@ -143,10 +178,17 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         today = await self.daily_service.today(guild_id_of(interaction), interaction.user.id)
         if today is None:
             raise UserError(
-                "There's no open question of the day here. A moderator can start one with `/settings daily-question`."
+                _(
+                    "There's no open question of the day here. "
+                    "A moderator can start one with `/settings daily-question`."
+                )
             )
-        view = daily_text.answer_view(today.asked) if today.my_answer is None else None
-        await reply(interaction, embed=daily_text.today_embed(today), view=view)
+        locale = await reader_locale(interaction)  # private: the member's own language
+        view = None
+        if today.my_answer is None:
+            options = views_text.localized_options(self.content, today.question, today.asked.options, locale)
+            view = daily_text.answer_view(today.asked, options)
+        await reply(interaction, embed=daily_text.today_embed(today, self.content, locale=locale), view=view)
 
     @visibility("public")
     @app_commands.command(name="stats")
@@ -156,16 +198,20 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     ) -> None:
         """Games, right answers, accuracy, points, wins and best streak."""
         who = member or interaction.user
+        locale = await reader_locale(interaction)
         stats = await self.service.stats(guild_id_of(interaction), who.id)
         streak = await self.daily_service.streak(guild_id_of(interaction), who.id)
-        await reply(interaction, embed=views_text.stats_embed(who, stats, daily_streak=streak))
+        await reply(interaction, embed=views_text.stats_embed(who, stats, daily_streak=streak, locale=locale))
 
     @visibility("public")
     @app_commands.command(name="packs")
     async def packs(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """The question packs available here, including this server's own."""
+        locale = await reader_locale(interaction)
         packs = await self.service.packs(guild_id_of(interaction))
-        await reply(interaction, embed=views_text.packs_embed(packs, self.service.is_server_pack))
+        await reply(
+            interaction, embed=views_text.packs_embed(packs, self.service.is_server_pack, self.content, locale=locale)
+        )
 
     @visibility("private")
     @app_commands.command(name="pack-upload")
@@ -180,14 +226,28 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
         try:
             data = await asyncio.wait_for(file.read(), DOWNLOAD_TIMEOUT)
         except (TimeoutError, discord.HTTPException) as exc:
-            raise UserError("I couldn't download that file from Discord. Try uploading it again.") from exc
+            raise UserError(_("I couldn't download that file from Discord. Try uploading it again.")) from exc
         pack, replaced = await self.service.server_packs.upload(guild_id, interaction.user.id, file.filename, data)
-        verb = "Replaced" if replaced else "Added"
-        await reply(
-            interaction,
-            f"{verb} **{escape_markdown(pack.name)}** (`{pack.id}`) with {len(pack.questions)} questions, "
-            f"for this server only. Play it with `/trivia start pack:{pack.id}`.",
-        )
+        words = {"name": escape_markdown(pack.name), "id": pack.id}
+        if replaced:
+            said = N_(
+                "Replaced **{name}** (`{id}`) with {n} question, for this server only. "
+                "Play it with `/trivia start pack:{id}`.",
+                "Replaced **{name}** (`{id}`) with {n} questions, for this server only. "
+                "Play it with `/trivia start pack:{id}`.",
+                n=len(pack.questions),
+                **words,
+            )
+        else:
+            said = N_(
+                "Added **{name}** (`{id}`) with {n} question, for this server only. "
+                "Play it with `/trivia start pack:{id}`.",
+                "Added **{name}** (`{id}`) with {n} questions, for this server only. "
+                "Play it with `/trivia start pack:{id}`.",
+                n=len(pack.questions),
+                **words,
+            )
+        await reply(interaction, said)
 
     @visibility("private")
     @app_commands.command(name="pack-remove")
@@ -198,7 +258,7 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     ) -> None:
         """Remove one of this server's own trivia packs (moderators)."""
         await self.service.server_packs.remove(guild_id_of(interaction), pack)
-        await reply(interaction, f"Removed the pack `{escape_markdown(pack.strip())}` from this server.")
+        await reply(interaction, _("Removed the pack `{id}` from this server.", id=escape_markdown(pack.strip())))
 
     @pack_remove.autocomplete("pack")
     async def own_pack_autocomplete(
@@ -219,11 +279,14 @@ class TriviaCog(commands.GroupCog, group_name="trivia", group_description="Heart
     async def reset(self, interaction: discord.Interaction[HeartstopperBot]) -> None:
         """Wipe this server's trivia scores, after you confirm (moderators)."""
         guild_id = guild_id_of(interaction)
-        view = ConfirmReset(interaction.user.id)
+        view = Confirm(interaction.user.id, await reader_locale(interaction), RESET_WORDS)
         view.message = await reply(
-            interaction, "This wipes **every** trivia score on this server. Are you sure?", view=view
+            interaction, _("This wipes **every** trivia score on this server. Are you sure?"), view=view
         )
         await view.wait()
         if view.confirmed:
             removed = await self.service.reset(guild_id)
-            await reply(interaction, f"Done: scores wiped for {removed} member(s).")
+            await reply(
+                interaction,
+                N_("Done: scores wiped for {n} member.", "Done: scores wiped for {n} members.", n=removed),
+            )

@@ -4,6 +4,8 @@ Which games are orphans and when they are closed is the trivia service's planner
 (``TriviaService.plan``); this only tells the channel, once: the open question's message (and its
 dead buttons) is edited into the notice, or, when the last message is a reveal worth keeping, the
 notice is a new message that the bot recognises later by its timestamp (the game's start).
+
+The notice is in the server's language as it is now (the game's own language died with its process).
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import discord
 
 from bot.app import HeartstopperBot
 from bot.domain.outbox import Abandon, Delivery, Kind, Outcome
+from bot.i18n import Text, _
 from bot.services.trivia import TriviaService
 from bot.ui.delivery import edit_once, embed_at, post_once
 from cogs.trivia._embeds import interrupted_embed
+
+# TRANSLATORS: completes a sentence about a failed delivery, e.g. "Discord refused the {what}"
+WHAT = _("notice that a trivia game stopped")
 
 
 class TriviaNoticePoster:
@@ -30,18 +36,19 @@ class TriviaNoticePoster:
     async def deliver(self, delivery: Delivery) -> Outcome:
         notice = await self.service.notice_of(delivery)
         if notice is None:
-            return Abandon("the game is no longer stored")
+            return Abandon(_("the game is no longer stored"))
         game = notice.game
+        locale = await self.bot.guild_language(game.guild_id)
 
         def embed() -> discord.Embed:
-            made = interrupted_embed(notice.standings, game.revealed, game.total_questions)
+            made = interrupted_embed(notice.standings, game.revealed, game.total_questions, locale=locale)
             made.timestamp = game.started_at
             return made
 
         def is_ours(message: discord.Message) -> bool:
             return embed_at(message, game.started_at) and not message.components
 
-        async def nothing_to_turn_off(_reason: str) -> None:
+        async def nothing_to_turn_off(_reason: Text | str) -> None:
             return None
 
         async def post() -> Outcome:
@@ -55,7 +62,7 @@ class TriviaNoticePoster:
                 nonce_window=self.bot.services.outbox.nonce_window,
                 complete=lambda _message_id: None,
                 refused=nothing_to_turn_off,
-                what="notice that a trivia game stopped",
+                what=WHAT,
             )
 
         if game.message_shows_open_question and game.current_message_id is not None:
@@ -67,7 +74,7 @@ class TriviaNoticePoster:
                 message_id=game.current_message_id,
                 message=lambda: {"embed": embed(), "view": None},
                 shows_it=is_ours,
-                what="notice that a trivia game stopped",
+                what=WHAT,
                 deleted=post,
             )
         return await post()  # the last message is a reveal worth keeping: say it in a new one

@@ -3,11 +3,16 @@
 Answer buttons are a ``DynamicItem``: the game id, question number and option live in the
 custom id, so a click is routed without keeping a view per message, and a click on an old
 message after a restart still gets a polite answer instead of "This interaction failed".
+
+Button labels carry the option in the game's language (the caller gives them rendered; they are
+clipped to Discord's 80 characters after translating). What a click answers privately (locked in,
+too late) is a ``Text`` that ``reply`` renders in the clicking member's own Discord language.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -15,8 +20,11 @@ import discord
 from bot.app import HeartstopperBot
 from bot.domain.trivia import LETTERS, AskedQuestion
 from bot.errors import UserError
+from bot.i18n import _
 from bot.ui.checks import channel_id_of
+from bot.ui.confirm import ConfirmWords
 from bot.ui.replies import reply
+from cogs.trivia._embeds import button_label
 
 
 class AnswerButton(
@@ -58,74 +66,40 @@ class AnswerButton(
                 channel_id_of(interaction), self.game_id, self.number, interaction.user.id, self.option
             )
         except UserError as error:
-            await reply(interaction, error.message)
+            await reply(interaction, error.message, private=True)
             return
-        await reply(interaction, f"Locked in: **{LETTERS[answer.option]}**. Good luck! 🍀")
+        # TRANSLATORS: {letter} is the chosen answer's letter (A to D)
+        locked = _("Locked in: **{letter}**. Good luck! 🍀", letter=LETTERS[answer.option])
+        await reply(interaction, locked, private=True)
 
 
-def _label(index: int, text: str) -> str:
-    label = f"{LETTERS[index]} · {text}"
-    return label if len(label) <= 80 else label[:79] + "…"
-
-
-def question_view(game_id: int, asked: AskedQuestion) -> discord.ui.View:
+def question_view(game_id: int, asked: AskedQuestion, options: Sequence[str]) -> discord.ui.View:
+    """The answer buttons; ``options`` are ``asked``'s options as shown, in the game's language."""
     view = discord.ui.View(timeout=None)
-    for index, option in enumerate(asked.options):
-        view.add_item(AnswerButton(game_id, asked.number, index, label=_label(index, option)))
+    for index, option in enumerate(options):
+        view.add_item(AnswerButton(game_id, asked.number, index, label=button_label(index, option)))
     # Routing is done by the registered DynamicItem; don't keep a view per message in memory.
     view.stop()
     return view
 
 
-def revealed_view(game_id: int, asked: AskedQuestion) -> discord.ui.View:
+def revealed_view(game_id: int, asked: AskedQuestion, options: Sequence[str]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for index, option in enumerate(asked.options):
+    for index, option in enumerate(options):
         style = discord.ButtonStyle.success if index == asked.correct_index else discord.ButtonStyle.secondary
         view.add_item(
-            AnswerButton(game_id, asked.number, index, label=_label(index, option), style=style, disabled=True)
+            AnswerButton(game_id, asked.number, index, label=button_label(index, option), style=style, disabled=True)
         )
     view.stop()
     return view
 
 
-class ConfirmReset(discord.ui.View):
-    """Two buttons only the moderator who asked can press."""
-
-    def __init__(self, owner_id: int) -> None:
-        super().__init__(timeout=60)
-        self.owner_id = owner_id
-        self.confirmed: bool | None = None
-        self.message: discord.Message | None = None
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.owner_id:
-            await reply(interaction, "Only the moderator who asked for the reset can confirm it.")
-            return False
-        return True
-
-    @discord.ui.button(label="Wipe all scores", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ConfirmReset]) -> None:
-        self.confirmed = True
-        self._disable()
-        await interaction.response.edit_message(view=self)
-        self.stop()
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ConfirmReset]) -> None:
-        self.confirmed = False
-        self._disable()
-        await interaction.response.edit_message(content="Reset cancelled. Scores are untouched.", view=self)
-        self.stop()
-
-    def _disable(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-
-    async def on_timeout(self) -> None:
-        self._disable()
-        if self.message is not None:
-            try:
-                await self.message.edit(content="Reset timed out. Scores are untouched.", view=self)
-            except discord.HTTPException:
-                pass
+RESET_WORDS = ConfirmWords(
+    # TRANSLATORS: a button label (at most 80 characters)
+    confirm=_("Wipe all scores"),
+    # TRANSLATORS: a button label (at most 80 characters)
+    cancel=_("Cancel"),
+    not_yours=_("Only the moderator who asked for the reset can confirm it."),
+    cancelled=_("Reset cancelled. Scores are untouched."),
+    timed_out=_("Reset timed out. Scores are untouched."),
+)

@@ -13,6 +13,7 @@ import threading
 
 import pytest
 
+from bot.i18n import render
 from bot.services import server_packs
 from bot.services.server_packs import (
     MAX_PACKS_PER_SERVER,
@@ -143,7 +144,9 @@ async def test_too_many_questions_are_refused_before_the_audit(service, audit):
     assert len(data) <= server_packs.MAX_PACK_BYTES  # within the size limit: only the count refuses it
     with pytest.raises(PackRejected) as info:
         await service.upload(GUILD, 1, "big.yaml", data)
-    assert f"line 4: questions: has 509 questions (expected at most {MAX_QUESTIONS_PER_PACK})" in info.value.message
+    assert f"line 4: questions: has 509 questions (expected at most {MAX_QUESTIONS_PER_PACK})" in render(
+        info.value.message, "en"
+    )
     assert audit.calls == []
 
 
@@ -162,7 +165,7 @@ async def test_a_pack_with_yaml_problems_never_reaches_the_audit(service, audit)
     huge = PACK.replace("season: 2", "season: " + "1" * 5000)
     with pytest.raises(PackRejected) as info:
         await service.upload(GUILD, 1, "pack.yaml", huge.encode())
-    assert "line 16: number too long: 5,000 characters" in info.value.message
+    assert "line 16: number too long: 5,000 characters" in render(info.value.message, "en")
     assert audit.calls == []
 
 

@@ -59,6 +59,12 @@ def test_normalize(text, expected):
         ("2.6", (2, 6)),
         ("season 2 episode 6", (2, 6)),
         ("S02E06", (2, 6)),
+        ("T2E6", (2, 6)),  # Portuguese and Spanish: Temporada
+        ("temporada 2 episódio 6", (2, 6)),
+        ("Temporada 2, capítulo 6", (2, 6)),
+        ("saison 2 épisode 6", (2, 6)),
+        ("Staffel 2 Folge 6", (2, 6)),
+        ("S2F6", (2, 6)),
         ("Kiss", None),
         ("2", None),
         ("", None),

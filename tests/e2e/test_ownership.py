@@ -17,12 +17,13 @@ import pytest
 import bot.storage.sqlite
 import bot.ui.replies
 import bot.ui.rest
+from bot.i18n.text import render
 from bot.localdiscord import builders as b
 from bot.localdiscord.server import button_ids
 from bot.services.countdown import CountdownService
 from bot.storage.trivia import TriviaRepository
-from cogs.trivia._cog import START_FAILED
-from cogs.trivia._display import CRASH_NOTICE
+from cogs.trivia._cog import START_FAILED_TEXT
+from cogs.trivia._display import CRASH_NOTICE_TEXT
 from tests.conftest import daily_countdown, settle, start_bot
 from tests.e2e.test_server_packs import PACK
 
@@ -74,7 +75,7 @@ async def test_start_whose_reply_hangs_tells_the_member_and_frees_the_channel(
         fake.inject("POST", CALLBACK, 200, delay=2.0)  # Discord sits on the opening reply
         inter = await fake.slash("trivia start", guild, questions=1)
         answer = await fake.reply_to(inter, timeout=10)
-        assert answer["data"]["flags"] == 64 and answer["data"]["content"] == START_FAILED
+        assert answer["data"]["flags"] == 64 and answer["data"]["content"] == render(START_FAILED_TEXT, "en")
         await settle()
         assert handle.services.trivia.live_in(channel_id) is None
         assert _game_statuses(db_path) == ["interrupted"]
@@ -113,7 +114,7 @@ async def test_game_task_that_crashes_mid_question_tells_the_channel_and_keeps_p
                 await settle()
                 await manual_clock.advance(5)
         posts = await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$", count=3)
-        assert posts[-1].body["content"] == CRASH_NOTICE
+        assert posts[-1].body["content"] == render(CRASH_NOTICE_TEXT, "en")
         await settle()
         assert handle.services.trivia.live_in(channel_id) is None
         assert _game_statuses(db_path) == ["interrupted"]
@@ -169,6 +170,7 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
         ("settings daily-question", {"channel": channel_id, "time": "18:00", "timezone": "Europe/London"}),
         ("settings daily-question-off", {}),
         ("settings release-events", {"state": "on"}),
+        ("settings language", {"language": "en"}),
         ("event add", {"name": "Watch party", "date": "2027-06-01"}),
         ("event remove", {"name": "Watch party"}),
         ("trivia reset", {}),

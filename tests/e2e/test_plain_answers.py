@@ -39,14 +39,14 @@ async def test_an_unknown_cast_name_suggests_plainly(running, fake):
 
 def test_no_medal_for_zero_points():
     table = [Standing(rank=1, user_id=1, points=0, correct=0), Standing(rank=2, user_id=2, points=0, correct=0)]
-    assert "🥇" not in standings_lines(table) and "🥈" not in standings_lines(table)
-    assert "🥇" in standings_lines([Standing(rank=1, user_id=1, points=15, correct=1)])
+    assert "🥇" not in standings_lines(table, locale="en") and "🥈" not in standings_lines(table, locale="en")
+    assert "🥇" in standings_lines([Standing(rank=1, user_id=1, points=15, correct=1)], locale="en")
 
 
 def test_an_interrupted_game_with_nothing_revealed_says_so():
-    text = interrupted_embed([], 0, 5).description or ""
+    text = interrupted_embed([], 0, 5, locale="en").description or ""
     assert "0 questions" not in text and "No question had been revealed yet" in text
-    assert "Points for the 2 questions revealed" in (interrupted_embed([], 2, 5).description or "")
+    assert "Points for the 2 questions revealed" in (interrupted_embed([], 2, 5, locale="en").description or "")
 
 
 async def test_a_released_target_says_when_once(running, fake):

@@ -1,6 +1,6 @@
 """Members' data end to end, on both stores: /privacy export and forget, ``forget-user``, and servers the bot left.
 
-- ``/privacy export`` answers privately, then sends a private JSON attachment holding exactly the
+- ``/privacy export`` answers privately with a JSON attachment holding exactly the
   member's rows in that server and nobody else's;
 - ``/privacy forget`` asks first (only the member can answer), then deletes; the others' leaderboard
   is unchanged, the points histogram equals a recount, and ``/trivia stats`` shows nothing for them;
@@ -8,30 +8,18 @@
 - Discord removing the bot from a server (GUILD_DELETE) starts the retention window, an outage
   (GUILD_DELETE with ``unavailable``) does not, a comeback (GUILD_CREATE) cancels it, and once
   ``FORGET_LEFT_SERVERS_DAYS`` have passed on the scheduler's clock the server's rows are gone.
-
-The stand-in records a multipart body as ``{"multipart": True}`` and drops its files; the fixture
-below parses such bodies for these tests (``payload_json`` as the body, the files on the record),
-which is the change ``bot/localdiscord/middleware.py``'s ``Recorder`` needs to make for everyone (and an
-integer placeholder id in ``attachments``, as discord.py sends and Discord accepts, is recorded as text).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email.policy
 import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from email.parser import BytesParser
-from typing import Any
-
-import pytest
-from aiohttp import web
 
 from bot.localdiscord import builders as b
-from bot.localdiscord.middleware import BODY, RECORD, Recorder
 from bot.localdiscord.server import button_ids
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.trivia import TriviaRepository
@@ -42,50 +30,6 @@ from tests.procbot import database_env
 
 ALICE, BEN, CARA = (b.user(1000 + i, n) for i, n in enumerate(("alice", "ben", "cara")))
 IDS = [int(u["id"]) for u in (ALICE, BEN, CARA)]
-
-
-def parse_multipart(raw: bytes, content_type: str) -> tuple[Any, list[tuple[str, str, bytes]]]:
-    """(``payload_json``, [(field, filename, bytes)]) of a multipart/form-data body."""
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
-    )
-    payload, files = None, []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True)
-        if name == "payload_json":
-            payload = json.loads(data)
-            for attachment in payload.get("attachments") or []:
-                # discord.py numbers a new file's placeholder with an integer (its index), which Discord
-                # accepts; the OpenAPI description types every attachment id as a snowflake string.
-                attachment["id"] = str(attachment["id"])
-        else:
-            files.append((name, part.get_filename(), data))
-    return payload, files
-
-
-@pytest.fixture(autouse=True)
-def multipart_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Before ``fake`` starts: record a multipart body as its ``payload_json``, with ``files`` on the record."""
-    original = Recorder.middleware
-
-    def middleware(self: Recorder) -> Any:
-        record = original(self)
-
-        @web.middleware
-        async def with_files(request: web.Request, handler: Any) -> web.StreamResponse:
-            async def parsed(req: web.Request) -> web.StreamResponse:
-                if req.content_type == "multipart/form-data":
-                    payload, files = parse_multipart(await req.read(), req.headers["Content-Type"])
-                    req[BODY] = req[RECORD].body = payload
-                    req[RECORD].files = files  # type: ignore[attr-defined]
-                return await handler(req)
-
-            return await record(request, parsed)
-
-        return with_files
-
-    monkeypatch.setattr(Recorder, "middleware", middleware)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, tries: int = 500) -> None:
@@ -108,12 +52,11 @@ async def test_export_sends_exactly_the_members_data_and_forget_deletes_it(fake,
         inter = await fake.slash("privacy export", guild, user_obj=ALICE)
         first = await fake.reply_to(inter)
         assert first["type"] == 4 and first["data"]["flags"] == 64 and "everything I store" in first["data"]["content"]
-        attached = await fake.followup_of(inter)
-        assert int(attached["flags"]) & 64  # the file is private too
-        [sent] = fake.find("POST", rf"^/webhooks/\d+/{inter.token}$")
+        # One private answer carries the file (the flags above cover it).
+        [sent] = fake.find("POST", rf"^/interactions/{inter.id}/{inter.token}/callback$")
         [(_, filename, data)] = sent.files
         assert filename == f"heartstopper-data-{here}-{IDS[0]}.json"
-        assert sent.body["attachments"][0]["filename"] == filename
+        assert sent.body["data"]["attachments"][0]["filename"] == filename
         document = json.loads(data)
         assert document["server_id"] == str(here) and document["user_id"] == str(IDS[0])
         assert len(document["trivia"]["answers"]) == GAMES * QUESTIONS
@@ -234,25 +177,3 @@ async def test_a_server_that_removed_the_bot_is_forgotten_after_the_window_unles
         assert await privacy.departure(ids["removed"]) is None
     finally:
         await handle.stop()
-
-
-def test_parse_multipart_reads_discord_py_bodies() -> None:
-    """The fixture's parser, on the body discord.py's aiohttp writes for a file upload."""
-    import aiohttp
-
-    form = aiohttp.FormData()
-    form.add_field("payload_json", json.dumps({"content": "hi", "attachments": [{"id": 0, "filename": "a.json"}]}))
-    form.add_field("files[0]", b'{"x": 1}\r\n', filename="a.json", content_type="application/octet-stream")
-    writer = form()
-
-    class Sink:
-        def __init__(self) -> None:
-            self.data = b""
-
-        async def write(self, chunk: bytes) -> None:
-            self.data += chunk
-
-    sink = Sink()
-    asyncio.run(writer.write(sink))  # type: ignore[arg-type]
-    payload, files = parse_multipart(sink.data, writer.content_type)
-    assert payload["content"] == "hi" and files == [("files[0]", "a.json", b'{"x": 1}\r\n')]

@@ -7,6 +7,9 @@
     guild: null,
     channels: [],
     members: [],
+    languages: [], // [{code, name}]: the languages a member's Discord can be in, by their own names
+    defaultLanguage: "en-US",
+    locales: {}, // member name -> their Discord language (a locale code), as picked beside them
     bot: null,
     commands: [],
     clock: { now_ms: Date.now(), speed: 1, at: performance.now() },
@@ -165,7 +168,10 @@
   function remember() {
     const me = member(S.me);
     try {
-      localStorage.setItem(SAVED, JSON.stringify({ member: me ? me.name : null, channel: ctx.channelName(S.channel) }));
+      localStorage.setItem(
+        SAVED,
+        JSON.stringify({ member: me ? me.name : null, channel: ctx.channelName(S.channel), languages: S.locales })
+      );
     } catch (error) {
       // storage off: the choice lasts until the page is reloaded
     }
@@ -175,7 +181,10 @@
     if (event.type === "state") {
       // What this page showed (a reconnect) wins over what was saved (a reload), then the defaults.
       const before = S.channels.length ? { channel: ctx.channelName(S.channel), member: (member(S.me) || {}).name } : saved();
+      if (!S.channels.length && before.languages && typeof before.languages === "object") S.locales = before.languages;
       Object.assign(S, { guild: event.guild, channels: event.channels, members: event.members, bot: event.bot, commands: event.commands });
+      S.languages = event.languages || [];
+      S.defaultLanguage = event.default_language || S.defaultLanguage;
       S.messages.clear();
       S.order = [];
       S.entered = [];
@@ -257,6 +266,32 @@
     if (live.state === "live" || live.state === "connecting") $("box").placeholder = `Message #${ctx.channelName(S.channel)} — type / for commands`;
   }
 
+  // A member's Discord language: what they picked beside their name, else English. The bot reads it as
+  // Discord's locale, so their private answers come in it.
+  function localeOf(m) {
+    const code = m ? S.locales[m.name] : undefined;
+    return S.languages.some((l) => l.code === code) ? code : S.defaultLanguage;
+  }
+  const myLocale = () => localeOf(member(S.me));
+
+  function languagePicker(m) {
+    const select = el("select", "member-language");
+    select.dataset.memberLanguage = m.name;
+    select.title = `${m.name}'s Discord language: their private answers come in it`;
+    select.setAttribute("aria-label", `${m.name}'s Discord language`);
+    for (const language of S.languages) {
+      const option = select.appendChild(el("option", null, language.name));
+      option.value = language.code;
+    }
+    select.value = localeOf(m);
+    select.addEventListener("click", (event) => event.stopPropagation()); // picking a language is not acting as them
+    select.addEventListener("change", () => {
+      S.locales[m.name] = select.value;
+      remember();
+    });
+    return select;
+  }
+
   function renderMembers() {
     const list = $("member-list");
     list.replaceChildren();
@@ -266,6 +301,7 @@
       item.appendChild(el("span", "avatar small", m.name[0]));
       item.appendChild(el("span", "member-name", m.name));
       if (m.moderator) item.appendChild(el("span", "tag", "moderator"));
+      if (S.languages.length) item.appendChild(languagePicker(m));
       item.addEventListener("click", () => {
         S.me = m.id;
         remember();
@@ -361,7 +397,7 @@
         button.disabled = Boolean(c.disabled);
         button.dataset.customId = c.custom_id || "";
         button.addEventListener("click", async () => {
-          const answer = await post("/api/click", { message_id: message.id, custom_id: c.custom_id, member_id: S.me });
+          const answer = await post("/api/click", { message_id: message.id, custom_id: c.custom_id, member_id: S.me, locale: myLocale() });
           if (!answer.ok) showError(answer.error);
         });
       }
@@ -490,7 +526,7 @@
     clearTimeout(autocompleteTimer);
     const text = $("box").value;
     autocompleteTimer = setTimeout(async () => {
-      const answer = await post("/api/autocomplete", { text, member_id: S.me, channel_id: S.channel });
+      const answer = await post("/api/autocomplete", { text, member_id: S.me, channel_id: S.channel, locale: myLocale() });
       if ($("box").value !== text) return;
       S.popup.autocomplete = {
         text,
@@ -613,7 +649,7 @@
     const a = analyse(text);
     const files = {};
     if (a && a.entry) for (const o of a.entry.options) if (o.type === 11 && S.files[o.name]) files[o.name] = S.files[o.name];
-    const answer = await post("/api/run", { text, member_id: S.me, channel_id: S.channel, files });
+    const answer = await post("/api/run", { text, member_id: S.me, channel_id: S.channel, locale: myLocale(), files });
     if (!answer.ok) {
       S.entered.pop();
       showError(answer.error);
@@ -674,6 +710,11 @@
     upcomingTimer = setTimeout(async () => {
       const answer = await post("/api/upcoming", {});
       if (!answer.ok || !Array.isArray(answer.upcoming)) return;
+      if (answer.language) {
+        const language = $("server-language");
+        language.textContent = `🌐 In public: ${answer.language.name}`;
+        language.dataset.language = answer.language.code;
+      }
       const list = $("upcoming");
       list.replaceChildren();
       for (const item of answer.upcoming) {
