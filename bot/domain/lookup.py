@@ -74,19 +74,36 @@ class Resolution(Generic[T]):
         return self.matches[0].item
 
 
-def _key_score(query: str, query_tokens: list[str], key: str) -> float:
-    if query == key:
+class _Query:
+    """A query folded once, with a ``SequenceMatcher`` per query and per word holding it as the side
+    difflib preprocesses (``set_seq2``), so scoring it against every name of every language reuses that
+    work instead of redoing it per name."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = text.split()
+        self.whole = SequenceMatcher(None, "", text)
+        self.words = [SequenceMatcher(None, "", q) for q in self.tokens]
+
+    def ratio(self, matcher: SequenceMatcher[str], key: str) -> float:
+        matcher.set_seq1(key)
+        return matcher.ratio()
+
+
+def _key_score(query: _Query, key: str) -> float:
+    q, query_tokens = query.text, query.tokens
+    if q == key:
         return 1.0
     key_tokens = key.split()
-    if key.startswith(query) or any(t.startswith(query) for t in key_tokens):
+    if key.startswith(q) or any(t.startswith(q) for t in key_tokens):
         # A prefix is a strong hint, stronger for longer prefixes ("char" vs "c").
-        return 0.86 + 0.1 * min(len(query) / max(len(key), 1), 1.0)
-    if query_tokens and all(any(t.startswith(q) for t in key_tokens) for q in query_tokens):
+        return 0.86 + 0.1 * min(len(q) / max(len(key), 1), 1.0)
+    if query_tokens and all(any(t.startswith(w) for t in key_tokens) for w in query_tokens):
         return 0.85
-    whole = SequenceMatcher(None, query, key).ratio()
+    whole = query.ratio(query.whole, key)
     per_token = 0.0
     if len(query_tokens) > 1 or len(key_tokens) > 1:
-        scores = [max(SequenceMatcher(None, q, t).ratio() for t in key_tokens) for q in query_tokens]
+        scores = [max(query.ratio(word, t) for t in key_tokens) for word in query.words]
         per_token = sum(scores) / len(scores) * (0.97 if len(query_tokens) == len(key_tokens) else 0.9)
     return max(whole, per_token)
 
@@ -98,10 +115,10 @@ def rank(
     q = normalize(query[:MAX_QUERY_LENGTH])
     if not q:
         return [Match(c.item, c.label, 0.0) for c in candidates[:limit]]
-    tokens = q.split()
+    folded = _Query(q)
     scored: list[tuple[float, int, Candidate[T]]] = []
     for index, candidate in enumerate(candidates):
-        score = max((_key_score(q, tokens, key) for key in candidate.keys), default=0.0)
+        score = max((_key_score(folded, key) for key in candidate.keys), default=0.0)
         if score >= threshold:
             scored.append((score, index, candidate))
     scored.sort(key=lambda row: (-row[0], row[1]))
