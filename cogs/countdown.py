@@ -11,6 +11,7 @@ and timestamps are Discord's ``<t:…>``, which every client shows in its own la
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 import discord
@@ -21,11 +22,10 @@ from discord.utils import format_dt
 from bot.app import HeartstopperBot
 from bot.domain.countdown import Target
 from bot.domain.models import describe_source
-from bot.domain.outbox import Abandon, Delivery, Kind, Outcome
+from bot.domain.outbox import Delivery, Kind, Outcome
 from bot.i18n import Text, _, render
 from bot.services.content import LocalizedContent
 from bot.services.countdown import CountdownAnswer, CountdownService, PostPlan
-from bot.ui.channels import channel_problem
 from bot.ui.delivery import custom_ids, embed_at, post_once
 from bot.ui.embeds import LEAF, PINK, add_field, base_embed, footer
 from bot.ui.replies import reader_locale, reply, visibility
@@ -147,29 +147,22 @@ class CountdownPoster:
 
     async def deliver(self, delivery: Delivery) -> Outcome:
         plan = self.service.post_plan(delivery)
-        problem = channel_problem(self.bot, plan.guild_id, plan.channel_id)
-        if problem is not None:  # the cache already knows: turn the schedule off without spending a request
-            await self.service.turn_off(plan.guild_id, problem)
-            return Abandon(problem)
         # The server's language now (not when it was planned): a language chosen since shows in the post.
         locale = await self.bot.guild_language(plan.guild_id)
 
         def is_ours(message: discord.Message) -> bool:
             return embed_at(message, plan.due_at) and not any(c.startswith("daily:") for c in custom_ids(message))
 
-        async def refused(reason: Text | str) -> None:
-            await self.service.turn_off(plan.guild_id, reason)
-
         return await post_once(
             self.bot,
             delivery,
             channel_id=plan.channel_id,
+            turn_off=functools.partial(self.service.turn_off, plan.guild_id),
             nonce=plan.nonce,
             message=lambda: {"embed": post_embed(plan, self.content, locale)},
             is_ours=is_ours,
             nonce_window=self.nonce_window,
             complete=lambda _message_id: self.service.completion(plan),
-            refused=refused,
             # TRANSLATORS: what the bot posts, inside a reason such as "Discord refused my {what} in #channel"
             what=_("countdown post"),
         )

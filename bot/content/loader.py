@@ -127,15 +127,21 @@ def _unique(problems: Problems, entries: list[tuple[YamlPath, dict[str, Any]]], 
         problems.add(path, f"duplicate {what} {value!r}", f"already used at {dotted(first)}")
 
 
-def load_cast(path: Path, label: str) -> tuple[tuple[CastMember, ...], list[str]]:
+def _load_listing(path: Path, label: str, schema: type[Model], entries: str) -> tuple[Model | None, list[str]]:
+    """A file that is one list of entries, each with an ``id`` no other entry has (the cast, the releases):
+    validated, or None, with every problem found (a repeated id is reported even when validation fails)."""
     problems = Problems(label)
     document = _read(path, problems)
     if document is None:
-        return (), problems.messages()
-    cast = _validate(CastFile, document, problems)
-    _unique(problems, _entries(document.data, ("members",)), "id", "id")
-    members = tuple(_cast_member(entry) for entry in cast.members) if cast else ()
-    return members, problems.messages()
+        return None, problems.messages()
+    model = _validate(schema, document, problems)
+    _unique(problems, _entries(document.data, (entries,)), "id", "id")
+    return model, problems.messages()
+
+
+def load_cast(path: Path, label: str) -> tuple[tuple[CastMember, ...], list[str]]:
+    cast, problems = _load_listing(path, label, CastFile, "members")
+    return (tuple(_cast_member(entry) for entry in cast.members) if cast else ()), problems
 
 
 def _cast_member(entry: CastEntry) -> CastMember:
@@ -216,17 +222,12 @@ def _special(entry: SpecialEntry) -> Special:
 
 
 def load_releases(path: Path, label: str) -> tuple[tuple[Release, ...], list[str]]:
-    problems = Problems(label)
-    document = _read(path, problems)
-    if document is None:
-        return (), problems.messages()
-    releases = _validate(ReleasesFile, document, problems)
-    _unique(problems, _entries(document.data, ("releases",)), "id", "id")
+    releases, problems = _load_listing(path, label, ReleasesFile, "releases")
     built = tuple(
         Release(r.id, r.name, r.date, r.time, r.timezone, r.note, tuple(r.aliases), tuple(r.sources))
         for r in (releases.releases if releases else ())
     )
-    return built, problems.messages()
+    return built, problems
 
 
 def _prompt_key(prompt: str) -> str:

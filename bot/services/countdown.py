@@ -26,12 +26,12 @@ from bot.domain.countdown import Milestone, ServerEvent, Target, TimeLeft
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.lookup import Candidate, Match, Outcome
 from bot.domain.models import Release
-from bot.domain.outbox import Completion, Delivery, Kind, Planned
+from bot.domain.outbox import Completion, Delivery, Kind
 from bot.domain.text import quote_user_text
 from bot.errors import InvalidOption, NotFound, UserError
 from bot.i18n import Text, _
 from bot.services.content import LocalizedContent
-from bot.services.due import each_due
+from bot.services.due import MISSED, DueDay, plan_each_due
 from bot.services.outbox import OutboxService
 from bot.storage.base import Queryable
 from bot.storage.countdown import AddResult, CountdownScheduleRepository, EventRepository
@@ -43,6 +43,11 @@ MAX_EVENTS = 25
 MAX_EVENT_NAME = 100
 DEFAULT_POST_TIME = "09:00"
 _DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+# Why a server's daily post was turned off; ``plan_each_due`` fills in {time}, {zone} and {error}.
+UNPLANNABLE = _(
+    "I could not work out the next post from the stored time {time} and zone {zone} ({error}): "
+    "set them again with /settings countdown-time"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,78 +279,49 @@ class CountdownService:
 
     async def plan(self) -> None:
         """Everything due now, decided one server at a time and written to the outbox as soon as it is
-        decided, so sending starts while the rest are still being planned; late-beyond-grace and quiet
-        days are recorded as skipped. A server whose schedule cannot be worked out is turned off with
-        the reason, and the pass goes on."""
-        now = self._clock.now()
-        async for due in each_due(self._config.due_countdowns, now):
-            try:
-                await self._plan_one(due, now)
-            except Exception as exc:
-                await self._poisoned(due, exc)
+        decided; late-beyond-grace and quiet days are recorded as skipped. A server whose schedule cannot
+        be worked out is turned off with the reason, and the pass goes on (``plan_each_due``)."""
+        await plan_each_due(
+            self._config.due_countdowns,
+            self._clock.now(),
+            self._plan_one,
+            turn_off=self.turn_off,
+            unplannable=UNPLANNABLE,
+            feature="countdown",
+        )
 
     async def _plan_one(self, due: DueSchedule, now: dt.datetime) -> None:
-        step = schedule.step(due.due_at, due.time, due.timezone, now, self.grace)
-        day, next_at = step.local_date, step.next_at
-        base = {"channel_id": due.channel_id, "local_date": day.isoformat(), "due_at": due.due_at.isoformat()}
-        key = day.isoformat()
-        if step.action is schedule.Action.SKIP:
-            planned = Planned(Kind.COUNTDOWN, due.guild_id, key, base, due.due_at, due.channel_id)
-            await self._schedule.skip(
-                planned,
-                _("missed: I was offline past the grace window").stored(),
-                next_post_at=next_at,
-                time=due.time,
-                zone=due.timezone,
-                now=now,
-            )
+        day = DueDay.of(Kind.COUNTDOWN, due, now, self.grace)
+        base = {"channel_id": due.channel_id, "local_date": day.key, "due_at": due.due_at.isoformat()}
+        if day.missed:
+            await day.skip(self._schedule, base, MISSED, now)
             return
         targets = await self.targets(due.guild_id)
         ahead = cd.upcoming(targets, now)
         undated = tuple(cd.undated(targets))
-        if not ahead and not schedule.no_date_post_due(due.last_nodate_post, day):
-            weekly = (due.last_nodate_post or day) + dt.timedelta(days=schedule.NO_DATE_POST_INTERVAL_DAYS)
+        if not ahead and not schedule.no_date_post_due(due.last_nodate_post, day.date):
+            weekly = (due.last_nodate_post or day.date) + dt.timedelta(days=schedule.NO_DATE_POST_INTERVAL_DAYS)
             reason = _(
                 'nothing dated to count down to: the weekly "no date yet" post comes next on {date}',
                 date=weekly.isoformat(),
             )
-            planned = Planned(Kind.COUNTDOWN, due.guild_id, key, base, due.due_at, due.channel_id)
-            await self._schedule.skip(
-                planned, reason.stored(), next_post_at=next_at, time=due.time, zone=due.timezone, now=now
-            )
+            await day.skip(self._schedule, base, reason, now)
             return
         target = ahead[0] if ahead else None
         days = cd.days_until(target.instant, now, due.timezone) if target and target.instant else None
         milestone = cd.milestone_for(days) if days is not None else None
         payload = {
             **base,
-            "late": step.late,
-            "offline": step.late and due.due_at < self._started_at,
-            "nonce": post_nonce(due.guild_id, day),
+            **day.lateness(self._started_at),
+            "nonce": post_nonce(due.guild_id, day.date),
             "target": None if target is None else _target_data(target),
             "days": days,
             "milestone": None if milestone is None else milestone.value,
             "undated": [_target_data(t) for t in undated],
         }
-        planned = Planned(Kind.COUNTDOWN, due.guild_id, key, payload, due.due_at, due.channel_id)
-        if await self._schedule.plan(planned, next_post_at=next_at, time=due.time, zone=due.timezone, now=now):
+        planned = day.planned(payload)
+        if await self._schedule.plan(planned, next_post_at=day.step.next_at, time=due.time, zone=due.timezone, now=now):
             self._outbox.wake()
-
-    async def _poisoned(self, due: DueSchedule, exc: Exception) -> None:
-        """One server's schedule cannot be worked out (a zone a tzdata update removed, a row edited by
-        hand): turn it off with the reason moderators will see, and let the others post."""
-        log.exception("countdown schedule of guild %s cannot be planned; turning it off", due.guild_id)
-        reason = _(
-            "I could not work out the next post from the stored time {time} and zone {zone} ({error}): "
-            "set them again with /settings countdown-time",
-            time=repr(due.time),
-            zone=repr(due.timezone),
-            error=exc.__class__.__name__,
-        )
-        try:
-            await self.turn_off(due.guild_id, reason)
-        except Exception:
-            log.exception("could not turn off the countdown of guild %s", due.guild_id)
 
     # --- the outbox's side: what a planned post says -------------------------------------------
     @staticmethod

@@ -27,10 +27,10 @@ from bot.domain import trivia as trivia_rules
 from bot.domain.daily import DailyQuestion, DailyReveal
 from bot.domain.guild import DueSchedule, GuildConfig
 from bot.domain.models import Catalog, TriviaQuestion
-from bot.domain.outbox import Completion, Delivery, Kind, Planned
+from bot.domain.outbox import Completion, Delivery, Kind
 from bot.errors import UserError
 from bot.i18n import Text, _
-from bot.services.due import each_due
+from bot.services.due import MISSED, DueDay, plan_each_due
 from bot.services.lookups import LookupService
 from bot.services.outbox import OutboxService
 from bot.storage.base import Queryable
@@ -41,6 +41,11 @@ from bot.storage.trivia import TriviaRepository
 log = logging.getLogger(__name__)
 
 DEFAULT_TIME = "18:00"
+# Why a server's question of the day was turned off; ``plan_each_due`` fills in {time}, {zone} and {error}.
+UNPLANNABLE = _(
+    "I could not work out the next question from the stored time {time} and zone {zone} "
+    "({error}): set them again with /settings daily-question"
+)
 
 
 class DailyClosed(UserError):
@@ -165,11 +170,14 @@ class DailyQuestionService:
         A server whose schedule cannot be worked out is turned off with the reason; the rest go on.
         """
         now = self._clock.now()
-        async for due in each_due(self._repo.due, now):
-            try:
-                await self._plan_one(due, now)
-            except Exception as exc:
-                await self._poisoned(due, exc)
+        await plan_each_due(
+            self._repo.due,
+            now,
+            self._plan_one,
+            turn_off=self.turn_off,
+            unplannable=UNPLANNABLE,
+            feature="question of the day",
+        )
         for asked in await self._repo.closing(now):
             try:
                 if await self._repo.close_window(asked, now, Kind.DAILY_REVEAL):
@@ -178,67 +186,34 @@ class DailyQuestionService:
                 log.exception("closing the question of the day of guild %s failed", asked.guild_id)
 
     async def _plan_one(self, due: DueSchedule, now: dt.datetime) -> None:
-        step = schedule.step(due.due_at, due.time, due.timezone, now, self.grace)
-        day, next_at = step.local_date, step.next_at
-        key = day.isoformat()
-        base = {"channel_id": due.channel_id, "local_date": key}
-        if step.action is schedule.Action.SKIP:
-            planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, base, due.due_at, due.channel_id)
-            await self._repo.skip_day(
-                planned,
-                _("missed: I was offline past the grace window").stored(),
-                next_post_at=next_at,
-                time=due.time,
-                zone=due.timezone,
-                now=now,
-            )
+        day = DueDay.of(Kind.DAILY_QUESTION, due, now, self.grace)
+        base = {"channel_id": due.channel_id, "local_date": day.key}
+        if day.missed:
+            await day.skip(self._repo, base, MISSED, now)
             return
-        asked = await self._repo.question(due.guild_id, day) or await self._choose(due, day)
+        asked = await self._repo.question(due.guild_id, day.date) or await self._choose(due, day.date)
         if asked is None:
-            planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, base, due.due_at, due.channel_id)
-            await self._repo.skip_day(
-                planned,
-                _("no question left within this server's spoiler setting").stored(),
-                next_post_at=next_at,
-                time=due.time,
-                zone=due.timezone,
-                now=now,
-            )
+            await day.skip(self._repo, base, _("no question left within this server's spoiler setting"), now)
             return
         closes_at = now + dt.timedelta(hours=due.window_hours) if due.window_hours else None
+        nonce = daily_nonce(due.guild_id, day.date)
         payload = {
             **base,
-            "late": step.late,
-            "offline": step.late and due.due_at < self._started_at,
-            "nonce": daily_nonce(due.guild_id, day),
+            **day.lateness(self._started_at),
+            "nonce": nonce,
             "closes_at": None if closes_at is None else closes_at.isoformat(),
         }
-        planned = Planned(Kind.DAILY_QUESTION, due.guild_id, key, payload, due.due_at, due.channel_id)
         if await self._repo.plan_day(
             asked,
-            planned,
-            nonce=daily_nonce(due.guild_id, day),
-            next_post_at=next_at,
+            day.planned(payload),
+            nonce=nonce,
+            next_post_at=day.step.next_at,
             time=due.time,
             zone=due.timezone,
             now=now,
             reveal_kind=Kind.DAILY_REVEAL,
         ):
             self._outbox.wake()
-
-    async def _poisoned(self, due: DueSchedule, exc: Exception) -> None:
-        log.exception("question-of-the-day schedule of guild %s cannot be planned; turning it off", due.guild_id)
-        reason = _(
-            "I could not work out the next question from the stored time {time} and zone {zone} "
-            "({error}): set them again with /settings daily-question",
-            time=repr(due.time),
-            zone=repr(due.timezone),
-            error=exc.__class__.__name__,
-        )
-        try:
-            await self.turn_off(due.guild_id, reason)
-        except Exception:
-            log.exception("could not turn off the question of the day of guild %s", due.guild_id)
 
     async def _choose(self, due: DueSchedule, day: dt.date) -> DailyQuestion | None:
         pack = self._everything

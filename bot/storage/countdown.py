@@ -7,7 +7,6 @@ from enum import Enum
 
 from bot.domain.countdown import ServerEvent
 from bot.domain.outbox import Planned
-from bot.i18n import Text
 from bot.storage import schedules
 from bot.storage.base import Queryable
 from bot.storage.instants import from_db, to_db
@@ -75,40 +74,25 @@ class EventRepository:
         ]
 
 
-class CountdownScheduleRepository:
+class CountdownScheduleRepository(schedules.DailySchedule):
     """The daily countdown's schedule as the planner moves it on, each step in one transaction with its outbox row.
 
     Planning a day's post and moving ``countdown_next_post_at`` past it happen together, so a crash
     can never leave a day planned twice or the schedule stuck on a day already planned. The move only
     applies while the server still has the time and zone the planner read: a moderator who changed
-    them during the pass keeps the next post their change computed.
+    them during the pass keeps the next post their change computed. A day skipped (too late, or a
+    quiet no-date day) is ``skip_day``, shared with the question of the day.
     """
 
-    def __init__(self, db: Queryable) -> None:
-        self._db = db
+    feature = "countdown"
 
     async def plan(
         self, planned: Planned, *, next_post_at: dt.datetime, time: str, zone: str, now: dt.datetime
     ) -> bool:
         async with self._db.transaction(guild_id=planned.guild_id) as tx:
             new = await OutboxRepository(tx).plan(planned, now)
-            await schedules.advance(tx, "countdown", planned.guild_id, next_post_at, time, zone)
+            await schedules.advance(tx, self.feature, planned.guild_id, next_post_at, time, zone)
         return new
-
-    async def skip(
-        self,
-        planned: Planned,
-        reason: Text | str,
-        *,
-        next_post_at: dt.datetime,
-        time: str,
-        zone: str,
-        now: dt.datetime,
-    ) -> None:
-        """A day deliberately not posted (too late, or a quiet no-date day): recorded, and the schedule moves on."""
-        await schedules.skip(
-            self._db, "countdown", planned, reason, next_post_at=next_post_at, time=time, zone=zone, now=now
-        )
 
     @staticmethod
     async def no_date_posted(tx: Queryable, guild_id: int, local_date: dt.date) -> None:

@@ -15,7 +15,6 @@ from bot.domain.daily import DailyQuestion, DailyReveal, Streak
 from bot.domain.guild import DueSchedule
 from bot.domain.outbox import Kind, Planned
 from bot.domain.shards import ShardScope
-from bot.i18n import Text
 from bot.storage import schedules
 from bot.storage.base import Queryable, Row
 from bot.storage.instants import from_db_or_none, to_db, to_db_or_none
@@ -54,9 +53,13 @@ def _streak(row: Row | None) -> Streak:
     )
 
 
-class DailyRepository:
+class DailyRepository(schedules.DailySchedule):
+    """The question of the day's days, answers and streaks; a day skipped is ``skip_day``, shared with the countdown."""
+
+    feature = "daily"
+
     def __init__(self, db: Queryable, shards: ShardScope | None = None) -> None:
-        self._db = db
+        super().__init__(db)
         self._shards = shards or ShardScope()
 
     # --- the schedule ---------------------------------------------------------------------------
@@ -134,23 +137,8 @@ class DailyRepository:
                 previous = await repo.open_question(asked.guild_id, before=asked.local_date)
                 if previous is not None:
                     await repo._close(previous, now, reveal_kind)
-            await schedules.advance(tx, "daily", asked.guild_id, next_post_at, time, zone)
+            await schedules.advance(tx, self.feature, asked.guild_id, next_post_at, time, zone)
         return new
-
-    async def skip_day(
-        self,
-        planned: Planned,
-        reason: Text | str,
-        *,
-        next_post_at: dt.datetime,
-        time: str,
-        zone: str,
-        now: dt.datetime,
-    ) -> None:
-        """A day deliberately not asked (too late, nothing left to ask): recorded, and the schedule moves on."""
-        await schedules.skip(
-            self._db, "daily", planned, reason, next_post_at=next_post_at, time=time, zone=zone, now=now
-        )
 
     async def close_window(self, asked: DailyQuestion, now: dt.datetime, reveal_kind: Kind) -> bool:
         """The answer window closed: reveal (streaks updated) and plan the reveal edit, in one transaction."""

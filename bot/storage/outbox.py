@@ -38,6 +38,27 @@ _RECORD_COLUMNS = (
 )
 
 
+# What a planner writes of a row, in this order (``_planned_row``): every way of planning one inserts these.
+_PLANNED_COLUMNS = "kind, guild_id, key, payload, due_at, next_attempt_at, channel_id, created_at, updated_at"
+_PLANNED_VALUES = ", ".join("?" for _ in _PLANNED_COLUMNS.split(","))
+
+
+def _planned_row(planned: Planned, now: dt.datetime) -> tuple[object, ...]:
+    """``_PLANNED_COLUMNS`` of a row as planned at ``now``: its first attempt is due when the side effect is."""
+    due_at = to_db(planned.due_at)
+    return (
+        str(planned.kind),
+        planned.guild_id,
+        planned.key,
+        planned.payload_text(),
+        due_at,
+        due_at,
+        planned.channel_id,
+        to_db(now),
+        to_db(now),
+    )
+
+
 def _stored(reason: Text | str) -> str:
     """A reason as the database keeps it: a ``Text`` as JSON (rendered when read), a plain ``str`` as it is."""
     return reason.stored() if isinstance(reason, Text) else reason
@@ -71,20 +92,9 @@ class OutboxRepository:
         """Write the row unless (kind, server, key) is already there; True when it is new."""
         async with self._db.transaction() as tx:
             inserted = await tx.fetch_value(
-                "INSERT INTO outbox (kind, guild_id, key, payload, state, due_at, next_attempt_at, channel_id, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?) "
+                f"INSERT INTO outbox ({_PLANNED_COLUMNS}, state) VALUES ({_PLANNED_VALUES}, 'planned') "  # noqa: S608
                 "ON CONFLICT DO NOTHING RETURNING version",
-                (
-                    str(planned.kind),
-                    planned.guild_id,
-                    planned.key,
-                    planned.payload_text(),
-                    to_db(planned.due_at),
-                    to_db(planned.due_at),
-                    planned.channel_id,
-                    to_db(now),
-                    to_db(now),
-                ),
+                _planned_row(planned, now),
             )
         return inserted is not None
 
@@ -92,21 +102,9 @@ class OutboxRepository:
         """A side effect decided against (a quiet day, too late): kept so moderators can see why."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO outbox (kind, guild_id, key, payload, state, outcome, reason, due_at, next_attempt_at, "
-                "channel_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'done', 'skipped', ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (
-                    str(planned.kind),
-                    planned.guild_id,
-                    planned.key,
-                    planned.payload_text(),
-                    _stored(reason),
-                    to_db(planned.due_at),
-                    to_db(planned.due_at),
-                    planned.channel_id,
-                    to_db(now),
-                    to_db(now),
-                ),
+                f"INSERT INTO outbox ({_PLANNED_COLUMNS}, state, outcome, reason) "  # noqa: S608
+                f"VALUES ({_PLANNED_VALUES}, 'done', 'skipped', ?) ON CONFLICT DO NOTHING",
+                (*_planned_row(planned, now), _stored(reason)),
             )
 
     async def replan(self, planned: Planned, now: dt.datetime) -> None:
@@ -118,8 +116,7 @@ class OutboxRepository:
         is kept while the row is still in play, so an unknown earlier attempt is still reconciled.
         """
         await self._db.execute(
-            "INSERT INTO outbox (kind, guild_id, key, payload, state, due_at, next_attempt_at, channel_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?) "
+            f"INSERT INTO outbox ({_PLANNED_COLUMNS}, state) VALUES ({_PLANNED_VALUES}, 'planned') "  # noqa: S608
             "ON CONFLICT(kind, guild_id, key) DO UPDATE SET payload = excluded.payload, "
             "version = outbox.version + 1, due_at = excluded.due_at, next_attempt_at = excluded.next_attempt_at, "
             "channel_id = excluded.channel_id, updated_at = excluded.updated_at, reason = NULL, "
@@ -128,17 +125,7 @@ class OutboxRepository:
             "first_attempt_at = CASE WHEN outbox.state IN ('planned', 'attempting') "
             "THEN outbox.first_attempt_at ELSE NULL END "
             "WHERE outbox.payload != excluded.payload OR outbox.state IN ('done', 'abandoned')",
-            (
-                str(planned.kind),
-                planned.guild_id,
-                planned.key,
-                planned.payload_text(),
-                to_db(planned.due_at),
-                to_db(planned.due_at),
-                planned.channel_id,
-                to_db(now),
-                to_db(now),
-            ),
+            _planned_row(planned, now),
         )
 
     # --- attempts ---------------------------------------------------------------------------------
@@ -197,26 +184,13 @@ class OutboxRepository:
         self, holder: str, delivery: Delivery, *, how: str, discord_id: int | None, complete: Completion | None
     ) -> bool:
         """Done: record how and Discord's id, and run the kind's own writes in the same transaction."""
-        async with self._db.transaction(guild_id=delivery.guild_id) as tx:
-            db_now = await tx.now()
-            changed = await tx.execute(
-                "UPDATE outbox SET state = 'done', outcome = ?, discord_id = COALESCE(?, discord_id), "
-                "holder = NULL, lease_until = NULL, reason = NULL, updated_at = ? "
-                "WHERE kind = ? AND guild_id = ? AND key = ? AND holder = ? AND version = ?",
-                (
-                    how,
-                    discord_id,
-                    to_db(db_now),
-                    str(delivery.kind),
-                    delivery.guild_id,
-                    delivery.key,
-                    holder,
-                    delivery.version,
-                ),
-            )
-            if changed and complete is not None:
-                await complete(tx)
-        return bool(changed)
+        return await self._end(
+            holder,
+            delivery,
+            "state = 'done', outcome = ?, discord_id = COALESCE(?, discord_id), reason = NULL",
+            (how, discord_id),
+            complete,
+        )
 
     async def retry(
         self, holder: str, delivery: Delivery, *, reason: Text | str, unknown: bool, next_attempt_at: dt.datetime
@@ -242,12 +216,28 @@ class OutboxRepository:
         self, holder: str, delivery: Delivery, *, reason: Text | str, complete: Completion | None
     ) -> bool:
         """Never: record why (moderators see it), with the kind's own writes in the same transaction."""
+        return await self._end(holder, delivery, "state = 'abandoned', reason = ?", (_stored(reason),), complete)
+
+    async def _end(
+        self,
+        holder: str,
+        delivery: Delivery,
+        changes: str,
+        values: tuple[object, ...],
+        complete: Completion | None,
+    ) -> bool:
+        """End an attempt for good (``changes``, a constant SET list, with its ``values``): the lease is given
+        back and the kind's own writes run in the same transaction, under the server's lock.
+
+        Only while the row is still this holder's and at the version attempted: an attempt at an old wish
+        (replanned meanwhile) or one whose lease another process took over changes nothing (False).
+        """
         async with self._db.transaction(guild_id=delivery.guild_id) as tx:
             changed = await tx.execute(
-                "UPDATE outbox SET state = 'abandoned', reason = ?, holder = NULL, lease_until = NULL, updated_at = ? "
+                f"UPDATE outbox SET {changes}, holder = NULL, lease_until = NULL, updated_at = ? "  # noqa: S608
                 "WHERE kind = ? AND guild_id = ? AND key = ? AND holder = ? AND version = ?",
                 (
-                    _stored(reason),
+                    *values,
                     to_db(await tx.now()),
                     str(delivery.kind),
                     delivery.guild_id,

@@ -1,19 +1,21 @@
 """The two daily schedules kept in ``guild_config`` (countdown and question of the day), read one way.
 
 Both features store the same five columns under their own prefix (``countdown_*`` / ``daily_*``),
-so the keyset page of due servers and the next due time are one query each, written once.
+so the keyset page of due servers, the next due time, moving a schedule on and skipping a day are
+written once (``DailySchedule`` is the base of each feature's schedule repository).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from bot.domain.outbox import Planned
 from bot.domain.shards import ShardScope
 from bot.i18n import Text
 from bot.storage.base import Queryable
 from bot.storage.instants import from_db, from_db_or_none, to_db
+from bot.storage.outbox import OutboxRepository
 
 Feature = Literal["countdown", "daily"]
 # The first page starts after this instant: a real timestamp (PostgreSQL compares timestamptz, not text).
@@ -72,21 +74,30 @@ async def advance(
     )
 
 
-async def skip(
-    db: Queryable,
-    feature: Feature,
-    planned: Planned,
-    reason: Text | str,
-    *,
-    next_post_at: dt.datetime,
-    time: str,
-    zone: str,
-    now: dt.datetime,
-) -> None:
-    """A day deliberately not posted (too late, a quiet day, nothing left to ask): recorded with the reason
-    moderators see, and ``feature``'s schedule moved on, in one transaction under the server's lock."""
-    from bot.storage.outbox import OutboxRepository  # the outbox's table, written in this one transaction
+class DailySchedule:
+    """Base of the repository that owns one feature's daily schedule (``feature`` names its columns).
 
-    async with db.transaction(guild_id=planned.guild_id) as tx:
-        await OutboxRepository(tx).record_skipped(planned, reason, now)
-        await advance(tx, feature, planned.guild_id, next_post_at, time, zone)
+    The countdown and the question of the day skip a day the same way, so it is written once here:
+    the skipped outbox row and the schedule moved past it, in one transaction under the server's lock.
+    """
+
+    feature: ClassVar[Feature]
+
+    def __init__(self, db: Queryable) -> None:
+        self._db = db
+
+    async def skip_day(
+        self,
+        planned: Planned,
+        reason: Text | str,
+        *,
+        next_post_at: dt.datetime,
+        time: str,
+        zone: str,
+        now: dt.datetime,
+    ) -> None:
+        """A day deliberately not posted (too late, a quiet day, nothing left to ask): recorded with the reason
+        moderators see, and the schedule moved on."""
+        async with self._db.transaction(guild_id=planned.guild_id) as tx:
+            await OutboxRepository(tx).record_skipped(planned, reason, now)
+            await advance(tx, self.feature, planned.guild_id, next_post_at, time, zone)

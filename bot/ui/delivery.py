@@ -25,7 +25,7 @@ import discord
 
 from bot.domain.outbox import Abandon, Completion, Delivery, Done, Outcome, Retry
 from bot.i18n import Text, _
-from bot.ui.channels import READ_MESSAGE_HISTORY
+from bot.ui.channels import READ_MESSAGE_HISTORY, channel_problem
 from bot.ui.rest import REST_TIMEOUT, within
 
 log = logging.getLogger(__name__)
@@ -132,15 +132,28 @@ async def post_once(
     is_ours: Callable[[discord.Message], bool],
     nonce_window: dt.timedelta,
     complete: Callable[[int], Completion | None],
-    refused: Callable[[Text], Awaitable[None]],
     what: Text | str,
+    turn_off: Callable[[Text], Awaitable[None]] | None = None,
 ) -> Outcome:
     """Send ``message()`` to ``channel_id`` so that it exists there once.
 
-    ``refused(reason)`` runs when Discord says the channel is gone (404) or closed to the bot (403),
-    so the feature turns itself off with the reason moderators see (store it with ``reason.stored()``).
-    ``what`` names the post without an article (``_("countdown post")``).
+    ``turn_off(reason)`` is for a feature that posts on its own every day (the countdown, the question
+    of the day): a channel the bot cannot post in turns it off with the reason moderators see (store it
+    with ``reason.stored()``), so it does not fail again every day. Known from the cache already, no
+    request is spent; otherwise Discord says the channel is gone (404) or closed to the bot (403).
+    Without ``turn_off`` such a post is only abandoned. ``what`` names the post without an article
+    (``_("countdown post")``).
     """
+
+    async def stop(reason: Text) -> Abandon:
+        if turn_off is not None:
+            await turn_off(reason)
+        return Abandon(reason)
+
+    if turn_off is not None:
+        problem = channel_problem(bot, delivery.guild_id, channel_id)
+        if problem is not None:
+            return await stop(problem)
     channel = _mention(channel_id)
     if delivery.must_reconcile(nonce_window):
         try:
@@ -166,17 +179,15 @@ async def post_once(
         sent = await within(messageable.send(**message(), nonce=nonce, allowed_mentions=discord.AllowedMentions.none()))
     except discord.NotFound:
         # TRANSLATORS: {what} names what the bot posts, e.g. "countdown post".
-        reason = _("the channel for the {what} no longer exists (Discord said 404)", what=what)
-        await refused(reason)
-        return Abandon(reason)
+        return await stop(_("the channel for the {what} no longer exists (Discord said 404)", what=what))
     except discord.Forbidden:
-        reason = _(
-            "Discord refused my {what} in {channel} (403): check that I can view, send and embed links there",
-            what=what,
-            channel=channel,
+        return await stop(
+            _(
+                "Discord refused my {what} in {channel} (403): check that I can view, send and embed links there",
+                what=what,
+                channel=channel,
+            )
         )
-        await refused(reason)
-        return Abandon(reason)
     except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
         # TRANSLATORS: {what} names what the bot posts, e.g. "countdown post".
         retry = failed(exc, _("sending the {what}", what=what))

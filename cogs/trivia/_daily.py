@@ -10,6 +10,7 @@ that ``reply`` renders in the clicking member's language.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -25,11 +26,10 @@ from bot.domain.models import TriviaQuestion, describe_source
 from bot.domain.outbox import Abandon, Delivery, Kind, Outcome
 from bot.domain.trivia import LETTERS
 from bot.errors import UserError
-from bot.i18n import DEFAULT, N_, Text, _, best_locale, render
+from bot.i18n import DEFAULT, N_, _, best_locale, render
 from bot.i18n.locales import GETTEXT_NAMES
 from bot.services.content import LocalizedContent
 from bot.services.daily import DailyQuestionService, DailyStanding, DailyToday
-from bot.ui.channels import channel_problem
 from bot.ui.delivery import custom_ids, edit_once, post_once
 from bot.ui.embeds import LEAF, MINT, PINK, add_field, base_embed, footer
 from bot.ui.replies import defer_if_slow, reply
@@ -253,21 +253,14 @@ class DailyQuestionPoster:
         if post is None:
             return Abandon(_("that day's question is no longer in the content"))
         asked = post.asked
-        problem = channel_problem(self.bot, asked.guild_id, asked.channel_id)
-        if problem is not None:
-            await self.service.turn_off(asked.guild_id, problem)
-            return Abandon(problem)
         prefix = f"daily:{asked.guild_id}:{asked.local_date:%Y%m%d}:"
         locale = await self.bot.guild_language(asked.guild_id)
         options = localized_options(self.content, post.question, asked.options, locale)
-
-        async def refused(reason: Text | str) -> None:
-            await self.service.turn_off(asked.guild_id, reason)
-
         return await post_once(
             self.bot,
             delivery,
             channel_id=asked.channel_id,
+            turn_off=functools.partial(self.service.turn_off, asked.guild_id),
             nonce=post.nonce,
             message=lambda: {
                 "embed": question_embed(
@@ -284,7 +277,6 @@ class DailyQuestionPoster:
             is_ours=lambda message: any(c.startswith(prefix) for c in custom_ids(message)),
             nonce_window=self.bot.services.outbox.nonce_window,
             complete=lambda message_id: self.service.posted(post, message_id),
-            refused=refused,
             what=QUESTION_WHAT,
         )
 

@@ -16,7 +16,7 @@ import discord
 
 from bot.app import HeartstopperBot
 from bot.domain.outbox import Abandon, Delivery, Kind, Outcome
-from bot.i18n import Text, _
+from bot.i18n import _
 from bot.services.trivia import TriviaService
 from bot.ui.delivery import edit_once, embed_at, post_once
 from cogs.trivia._embeds import interrupted_embed
@@ -48,9 +48,6 @@ class TriviaNoticePoster:
         def is_ours(message: discord.Message) -> bool:
             return embed_at(message, game.started_at) and not message.components
 
-        async def nothing_to_turn_off(_reason: Text | str) -> None:
-            return None
-
         async def post() -> Outcome:
             return await post_once(
                 self.bot,
@@ -61,7 +58,6 @@ class TriviaNoticePoster:
                 is_ours=is_ours,
                 nonce_window=self.bot.services.outbox.nonce_window,
                 complete=lambda _message_id: None,
-                refused=nothing_to_turn_off,
                 what=WHAT,
             )
 
