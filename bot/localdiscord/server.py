@@ -27,11 +27,10 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from aiohttp import web
 
-from bot.localdiscord import builders as b
 from bot.localdiscord.bounded import BoundedDict, BoundedLog
 from bot.localdiscord.builders import button_ids
 from bot.localdiscord.cdn import Cdn
@@ -40,8 +39,8 @@ from bot.localdiscord.gateway import Gateway, Session
 from bot.localdiscord.middleware import API, Hang, Injection, Injections, RateLimits, Recorded, Recorder, outcome
 from bot.localdiscord.rest import CALLBACK_DEADLINE, Rest
 from bot.localdiscord.snowflakes import Snowflakes, snowflake_at, time_of
-from bot.localdiscord.users import DEFAULT_USER_LOCALE, Refused, Users
-from bot.localdiscord.world import HISTORY_LIMIT, NONCE_WINDOW, Interaction, Json, NonceTable, World
+from bot.localdiscord.users import Refused, Users
+from bot.localdiscord.world import NONCE_WINDOW, Interaction, Json, NonceTable, World
 
 __all__ = [
     "CALLBACK_DEADLINE",
@@ -55,6 +54,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -91,6 +92,26 @@ class _Via(Generic[T]):
 
     def __set__(self, obj: object, value: T) -> None:
         setattr(getattr(obj, self._part), self._name, value)
+
+
+class _Forward(Generic[P, R]):
+    """A method of ``LocalDiscord`` that is one of its parts' methods, so its signature and docstring are
+    written once, in the part (``fake.slash`` is ``fake.users.slash``)."""
+
+    def __init__(self, part: str, method: Callable[Concatenate[Any, P], R]) -> None:
+        self._part = part
+        self._name = method.__name__
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _Forward[P, R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> Callable[P, R]: ...
+    def __get__(self, obj: object | None, owner: type) -> Callable[P, R] | _Forward[P, R]:
+        if obj is None:
+            return self
+        bound: Callable[P, R] = getattr(getattr(obj, self._part), self._name)
+        return bound
 
 
 class LocalDiscord:
@@ -166,6 +187,29 @@ class LocalDiscord:
         self.users = Users(self.world, self.gateway.dispatch, self.cdn.upload)
         self.rest = Rest(self.world, self.gateway, lambda: f"ws://127.0.0.1:{self.port}")
 
+    # --- what a part does, under the same name (one signature: the part's) ------------------------
+    add_guild = _Forward("world", World.add_guild)
+    bot_permissions = _Forward("world", World.bot_permissions)
+    delete_channel = _Forward("world", World.delete_channel)
+    forget_nonces = _Forward("world", World.forget_nonces)
+    post_message = _Forward("world", World.post_message)
+    history = _Forward("world", World.history)
+    latest_with_buttons = _Forward("world", World.latest_with_buttons)
+    unsubscribe = _Forward("world", World.unsubscribe)
+    upload = _Forward("cdn", Cdn.upload)
+    dispatch = _Forward("gateway", Gateway.dispatch)
+    send_op = _Forward("gateway", Gateway.send_op)
+    drop_connection = _Forward("gateway", Gateway.drop_connection)
+    slash = _Forward("users", Users.slash)
+    autocomplete = _Forward("users", Users.autocomplete)
+    click = _Forward("users", Users.click)
+    find = _Forward("recorder", Recorder.find)
+    wait_for = _Forward("recorder", Recorder.wait_for)
+    busiest_second = _Forward("recorder", Recorder.busiest_second)
+    bodies = _Forward("recorder", Recorder.bodies)
+    channel_posts = _Forward("recorder", Recorder.channel_posts)
+    wait_until = _Forward("changes", Changes.wait_until)
+
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> LocalDiscord:
         rest = web.Application(
@@ -212,55 +256,9 @@ class LocalDiscord:
         }
 
     # --- the world ------------------------------------------------------------------------------
-    def add_guild(
-        self,
-        name: str = "Heartstopper Fans",
-        *,
-        channels: int = 2,
-        bot_permissions: int | None = None,
-        channel_overwrites: dict[int, list[Json]] | None = None,
-        channel_names: list[str] | None = None,
-        preferred_locale: str = "en-US",
-    ) -> Json:
-        return self.world.add_guild(
-            name,
-            channels=channels,
-            bot_permissions=bot_permissions,
-            channel_overwrites=channel_overwrites,
-            channel_names=channel_names,
-            preferred_locale=preferred_locale,
-        )
-
     @staticmethod
     def channel_ids(guild: Json) -> list[int]:
         return World.channel_ids(guild)
-
-    def bot_permissions(self, guild: Json) -> int:
-        return self.world.bot_permissions(guild)
-
-    def delete_channel(self, channel_id: int) -> None:
-        """A moderator deletes the channel: its messages go, and sends or reads there get 404 10003."""
-        self.world.delete_channel(channel_id)
-
-    def forget_nonces(self) -> None:
-        """As if Discord's nonce window had passed for every nonce sent so far."""
-        self.world.forget_nonces()
-
-    def post_message(self, channel_id: int, body: Json, *, author: Json | None = None) -> Json:
-        """Someone else posts in a channel (a member ``fan`` unless ``author`` is given); history shows it."""
-        return self.world.post_message(channel_id, body, author=author)
-
-    def history(
-        self,
-        channel_id: int,
-        *,
-        limit: int = HISTORY_LIMIT,
-        before: int | None = None,
-        after: int | None = None,
-        around: int | None = None,
-    ) -> list[Json]:
-        """What ``GET /channels/{id}/messages`` would answer (newest first, no nonces), without HTTP."""
-        return self.world.history(channel_id, limit=limit, before=before, after=after, around=around)
 
     def add_scheduled_event(self, guild_id: int, body: Json, *, creator: Json | None = None) -> Json:
         """An event someone made (the server's owner unless ``creator`` is given), e.g. one the bot must not adopt."""
@@ -270,22 +268,11 @@ class LocalDiscord:
         """A bot message put straight into the world (no request), e.g. a button from a game long gone."""
         return self.world.store_message(channel_id, body, interaction=interaction, flags=flags)
 
-    def latest_with_buttons(self, channel_id: int) -> Json | None:
-        """The newest message in a channel that carries buttons (a trivia question, say)."""
-        return self.world.latest_with_buttons(channel_id)
-
     def subscribe(self, maxsize: int | None = None) -> Subscription:
         """World events for one watcher (the playground page), at most ``maxsize`` waiting (``Bounds.queue``)."""
         return self.world.subscribe(maxsize or self.bounds.queue)
 
-    def unsubscribe(self, subscription: Subscription) -> None:
-        self.world.unsubscribe(subscription)
-
     # --- attachments ----------------------------------------------------------------------------
-    def upload(self, file: dict[str, Any]) -> dict[str, Any]:
-        """A file a member attaches: ``{"filename": ..., "content": bytes[, "size": claimed]}``."""
-        return self.cdn.upload(file)
-
     # --- faults ---------------------------------------------------------------------------------
     def inject(
         self,
@@ -323,109 +310,8 @@ class LocalDiscord:
     def session_id(self) -> str:
         return self.gateway.session_id
 
-    async def dispatch(self, event: str, data: Json) -> None:
-        """Send an event on the shard that owns its guild, as Discord does."""
-        await self.gateway.dispatch(event, data)
-
-    async def send_op(self, op: int, d: Any = None, *, shard: int = 0) -> None:
-        await self.gateway.send_op(op, d, shard=shard)
-
-    async def drop_connection(self, *, shard: int = 0) -> None:
-        await self.gateway.drop_connection(shard=shard)
-
     # --- members acting -------------------------------------------------------------------------
-    async def slash(
-        self,
-        command: str,
-        guild: Json,
-        *,
-        channel_id: int | None = None,
-        user_obj: Json | None = None,
-        permissions: int = b.MEMBER_PERMS,
-        app_permissions: int | None = None,
-        strict: bool = True,
-        user_locale: str = DEFAULT_USER_LOCALE,
-        **options: Any,
-    ) -> Interaction:
-        """A member runs ``/command [sub] option:value``, with their Discord in ``user_locale``."""
-        return await self.users.slash(
-            command,
-            guild,
-            channel_id=channel_id,
-            user_obj=user_obj,
-            permissions=permissions,
-            app_permissions=app_permissions,
-            strict=strict,
-            user_locale=user_locale,
-            **options,
-        )
-
-    async def autocomplete(
-        self,
-        command: str,
-        guild: Json,
-        focused: str,
-        value: str,
-        *,
-        channel_id: int | None = None,
-        user_obj: Json | None = None,
-        permissions: int = b.MEMBER_PERMS,
-        user_locale: str = DEFAULT_USER_LOCALE,
-        **others: Any,
-    ) -> Interaction:
-        return await self.users.autocomplete(
-            command,
-            guild,
-            focused,
-            value,
-            channel_id=channel_id,
-            user_obj=user_obj,
-            permissions=permissions,
-            user_locale=user_locale,
-            **others,
-        )
-
-    async def click(
-        self,
-        message_id: int,
-        custom_id: str,
-        guild: Json,
-        *,
-        user_obj: Json | None = None,
-        permissions: int = b.MEMBER_PERMS,
-        user_locale: str = DEFAULT_USER_LOCALE,
-    ) -> Interaction:
-        return await self.users.click(
-            message_id, custom_id, guild, user_obj=user_obj, permissions=permissions, user_locale=user_locale
-        )
-
     # --- looking and waiting --------------------------------------------------------------------
-    def find(self, method: str, pattern: str, predicate: Callable[[Recorded], bool] | None = None) -> list[Recorded]:
-        return self.recorder.find(method, pattern, predicate)
-
-    async def wait_for(
-        self,
-        method: str,
-        pattern: str,
-        predicate: Callable[[Recorded], bool] | None = None,
-        *,
-        count: int = 1,
-        timeout: float = 10.0,
-    ) -> list[Recorded]:
-        return await self.recorder.wait_for(method, pattern, predicate, count=count, timeout=timeout)
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        await self.changes.wait_until(predicate, timeout, what)
-
-    def busiest_second(self) -> int:
-        return self.recorder.busiest_second()
-
-    def bodies(self) -> list[Recorded]:
-        return self.recorder.bodies()
-
-    def channel_posts(self, channel_id: int) -> list[Any]:
-        return self.recorder.channel_posts(channel_id)
-
     def callback_statuses(self, inter: Interaction) -> list[int]:
         """How the stand-in answered each callback the bot sent for an interaction (404 after 3 s)."""
         return self.recorder.callback_statuses(inter.id)

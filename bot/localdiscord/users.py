@@ -43,6 +43,7 @@ class Users:
 
     async def slash(
         self,
+        /,
         command: str,
         guild: Json,
         *,
@@ -70,6 +71,7 @@ class Users:
 
     async def autocomplete(
         self,
+        /,
         command: str,
         guild: Json,
         focused: str,
