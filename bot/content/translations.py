@@ -112,10 +112,14 @@ def load_translations(data_dir: Path, english: Catalog) -> dict[str, Catalog]:
     return catalogs
 
 
-def _file(path: Path, data_dir: Path, schema: type[Schema], problems: list[str]) -> Schema | None:
+def _file(
+    path: Path, data_dir: Path, schema: type[Schema], problems: list[str], shown: str | None = None
+) -> Schema | None:
     if not path.is_file():
         return None
-    found = Problems(str(path.relative_to(data_dir.parent)) if data_dir.parent in path.parents else str(path))
+    found = Problems(
+        shown or (str(path.relative_to(data_dir.parent)) if data_dir.parent in path.parents else str(path))
+    )
     document = _read(path, found)
     model = _validate(schema, document, found) if document is not None else None
     problems += found.messages()
@@ -149,28 +153,67 @@ def _localized(folder: Path, data_dir: Path, english: Catalog, problems: list[st
         unknown(folder / "releases.yaml", "release", set(release_texts.releases) - {r.id for r in releases})
         releases = tuple(_release(r, release_texts.releases.get(r.id)) for r in releases)
 
-    packs = []
-    for pack in english.packs:
-        path = folder / "trivia" / f"{pack.id}.yaml"
-        texts = _file(path, data_dir, PackTexts, problems)
-        if not isinstance(texts, PackTexts):
-            packs.append(pack)
-            continue
-        unknown(path, "question", set(texts.questions) - {q.id for q in pack.questions})
-        questions = []
-        for question in pack.questions:
-            text = texts.questions.get(question.id)
-            if text is not None and not question.true_false and (text.answer is None or len(text.wrong) != 3):
-                problems.append(
-                    f"{path.relative_to(data_dir.parent)}: questions.{question.id}: needs answer and exactly "
-                    "3 wrong answers, in the English order"
-                )
-                text = None
-            questions.append(_question(question, text))
-        packs.append(
-            dataclasses.replace(pack, name=texts.name, description=texts.description, questions=tuple(questions))
-        )
+    packs = [_localized_pack(pack, folder / "trivia" / f"{pack.id}.yaml", data_dir, problems) for pack in english.packs]
     return Catalog(cast=cast, seasons=seasons, specials=specials, releases=releases, packs=tuple(packs))
+
+
+def _localized_pack(
+    pack: TriviaPack, path: Path, data_dir: Path, problems: list[str], shown: str | None = None
+) -> TriviaPack:
+    """``pack`` with the words of its translation at ``path`` (the English pack where there is none);
+    problems name the file as ``shown`` (default: relative to the data folder's parent, ``data/…``)."""
+    texts = _file(path, data_dir, PackTexts, problems, shown)
+    if not isinstance(texts, PackTexts):
+        return pack
+    where = shown or (path.relative_to(data_dir.parent) if data_dir.parent in path.parents else path)
+    for key in sorted(set(texts.questions) - {q.id for q in pack.questions}):
+        problems.append(f"{where}: question {key!r} is not in the English content")
+    questions = []
+    for question in pack.questions:
+        text = texts.questions.get(question.id)
+        if text is not None and not question.true_false and (text.answer is None or len(text.wrong) != 3):
+            problems.append(
+                f"{where}: questions.{question.id}: needs answer and exactly 3 wrong answers, in the English order"
+            )
+            text = None
+        elif text is not None and len({o.casefold() for o in (text.answer or "", *text.wrong)}) < 1 + len(text.wrong):
+            problems.append(f"{where}: questions.{question.id}: two options read the same in this language")
+        questions.append(_question(question, text))
+    return dataclasses.replace(pack, name=texts.name, description=texts.description, questions=tuple(questions))
+
+
+@dataclasses.dataclass(frozen=True)
+class PackTranslationReport:
+    problems: list[str]
+    name: str | None = None  # the pack's name in that language, once the file reads
+    translated: int = 0
+    total: int = 0
+
+
+def check_pack_translation(path: Path, english: Catalog, shown: str | None = None) -> PackTranslationReport:
+    """``check-pack`` on ``data/translations/<locale>/trivia/<pack>.yaml``: the file checked as start-up
+    checks it, against the English pack of the same name, plus every question it still lacks."""
+    locale, pack_id = path.parent.parent.name, path.stem
+    pack = next((p for p in english.packs if p.id == pack_id), None)
+    if locale not in SUPPORTED or path.parent.name != "trivia":
+        where = f"translations/<locale>/trivia/<pack>.yaml, <locale> one of {', '.join(SUPPORTED)}"
+        return PackTranslationReport([f"{path}: a pack's translation lives at {where}"])
+    if pack is None:
+        return PackTranslationReport([f"{path}: there is no English pack {pack_id!r} to translate"])
+    problems: list[str] = []
+    # data/translations/<locale>/trivia/<pack>.yaml
+    localized = _localized_pack(pack, path, path.parents[3], problems, shown or str(path))
+    if localized is pack:
+        return PackTranslationReport(problems)
+    pairs = list(zip(pack.questions, localized.questions, strict=True))
+    problems += [f"{shown or path}: questions.{a.id}: not translated yet" for a, b in pairs if a is b]
+    translated = sum(1 for a, b in pairs if a is not b)
+    return PackTranslationReport(problems, localized.name, translated, len(pairs))
+
+
+def is_translation(path: Path) -> bool:
+    """Whether ``path`` is a pack's translation (``…/translations/<locale>/trivia/<pack>.yaml``)."""
+    return len(path.parts) >= 4 and path.parts[-4] == TRANSLATIONS and path.parts[-2] == "trivia"
 
 
 def _cast(member: CastMember, text: CastText | None) -> CastMember:

@@ -109,3 +109,31 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
     (data / "releases.yaml").write_text("releases:\n  - id: [unclosed\n", encoding="utf-8")
     with pytest.raises(ContentError, match=r"data/releases.yaml:\d+: invalid YAML"):
         load_catalog(data)
+
+
+def test_check_pack_checks_a_translation_against_its_english_pack(tmp_path, catalog):
+    """A translator's file is held to the English pack of the same name: known ids, three wrong answers,
+    options that do not read the same, and what is still untranslated, each with its file."""
+    folder = tmp_path / "data" / "translations" / "fr" / "trivia"
+    folder.mkdir(parents=True)
+    path = folder / "season-1.yaml"
+    path.write_text(
+        'name: "Saison 1"\ndescription: "d"\nquestions:\n'
+        '  s1-form-seat: {prompt: "p", answer: "a", wrong: ["b", "c"]}\n'
+        '  s1-charlie-year: {prompt: "p", answer: "Même", wrong: ["même", "x", "y"]}\n'
+        '  s1-typo: {prompt: "p"}\n',
+        encoding="utf-8",
+    )
+    report = check_packs([path], catalog)
+    text = "\n".join(report.problems)
+    assert f"{path}: question 's1-typo' is not in the English content" in text
+    assert f"{path}: questions.s1-form-seat: needs answer and exactly 3 wrong answers" in text
+    assert f"{path}: questions.s1-charlie-year: two options read the same in this language" in text
+    assert f"{path}: questions.s1-nick-year: not translated yet" in text
+
+
+def test_check_pack_accepts_every_shipped_translation(catalog):
+    files = sorted((ROOT / "data" / "translations").glob("*/trivia/*.yaml"))
+    report = check_packs(files, catalog)
+    assert len(files) == 20 and report.problems == []
+    assert all(line.endswith(" translated") for line in report.balance_lines)
