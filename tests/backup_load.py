@@ -9,6 +9,10 @@ A restored copy must then hold whole transactions only: every member's totals eq
 their answers, the points histogram equals a recount, and every server's schedule points just
 past the last day it planned. ``LoadedCounts`` says how much of the load the copy holds, so a test
 can show the backup was taken in the middle of it.
+
+The backup tests (the storage layer's and the CLI's) share their installs from here too: a SQLite file
+with the load written once, one an older release left, and where to restore to; and every trivia seed
+(here, ``test_backends``, ``test_migrate_db``, ``privacy_seed``) reveals its questions with ``reveal``.
 """
 
 from __future__ import annotations
@@ -16,14 +20,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import random
 import sqlite3
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.domain.trivia import Answer
+from bot.storage import open_database
 from bot.storage.base import Database, Queryable
 from bot.storage.instants import to_db
+from bot.storage.migrate import available_migrations, migrate, migrations_dir
+from bot.storage.sqlite import SqliteDatabase
 from bot.storage.trivia import TriviaRepository
 
 GAME_GUILD = 41 << 22
@@ -82,15 +94,7 @@ class Load:
                 Answer(u, self.rng.randrange(4), NOW, (u + number) % 3 == 0, self.rng.choice([0, 5, 10, 15]))
                 for u in order
             ]
-            await self.trivia.record_question(
-                game_id=game,
-                guild_id=GAME_GUILD,
-                pack_id="p",
-                number=number,
-                question_id=f"q{number}",
-                answers=answers,
-                now=NOW,
-            )
+            await reveal(self.trivia, game, guild_id=GAME_GUILD, number=number, answers=answers, now=NOW)
             self.questions += 1
             self._progress()
             if last:
@@ -109,6 +113,28 @@ class Load:
                 return
 
 
+async def reveal(
+    trivia: TriviaRepository,
+    game: int,
+    *,
+    guild_id: int,
+    number: int,
+    answers: Sequence[Answer],
+    now: dt.datetime,
+    pack_id: str = "p",
+) -> bool:
+    """Question ``number`` of ``game`` revealed with ``answers`` (id ``q<number>``): what every trivia seed writes."""
+    return await trivia.record_question(
+        game_id=game,
+        guild_id=guild_id,
+        pack_id=pack_id,
+        number=number,
+        question_id=f"q{number}",
+        answers=answers,
+        now=now,
+    )
+
+
 async def _plan_day(tx: Queryable, guild: int, day: int) -> None:
     """One day's countdown planned and the schedule moved past it, together (as the planner does)."""
     when = _post_time(day)
@@ -120,6 +146,43 @@ async def _plan_day(tx: Queryable, guild: int, day: int) -> None:
     await tx.execute(
         "UPDATE guild_config SET countdown_next_post_at = ? WHERE guild_id = ?", (_post_time(day + 1), guild)
     )
+
+
+async def load_once(db: Database) -> None:
+    """The load's writers each write once and stop (a question per game, one broadcast day): a small real install."""
+    load = Load(db)
+    load.stop.set()
+    await load.run()
+
+
+async def loaded_sqlite(path: Path) -> None:
+    """A migrated SQLite file with the load written once: what a backup or restore test starts from."""
+    db = await SqliteDatabase.open_file(path)
+    try:
+        await migrate(db)
+        await load_once(db)
+    finally:
+        await db.close()
+
+
+async def older_sqlite(path: Path, version: int, statement: str) -> None:
+    """A SQLite file as an older release left it: migrated to ``version`` only, with ``statement`` run on it."""
+    with tempfile.TemporaryDirectory() as folder:
+        for migration in available_migrations(migrations_dir("sqlite"))[:version]:
+            (Path(folder) / migration.name).write_text(migration.sql, encoding="utf-8")
+        db = await SqliteDatabase.open_file(path)
+        try:
+            await migrate(db, Path(folder))
+            await db.execute(statement)
+        finally:
+            await db.close()
+
+
+async def restore_target(db_target: Path | str, sqlite_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Somewhere new of ``db_target``'s kind to restore into: ``sqlite_path`` or an empty PostgreSQL database."""
+    if isinstance(db_target, Path):
+        return sqlite_path
+    return await request.getfixturevalue("pg").empty()
 
 
 @dataclass(frozen=True)
@@ -150,6 +213,17 @@ async def check_restored(db: Database) -> LoadedCounts:
     return LoadedCounts(answers, planned)
 
 
+async def check_restored_copy(target: Path | str) -> LoadedCounts:
+    """``check_restored`` on a restored copy opened afresh (a SQLite file passes its integrity check first)."""
+    if isinstance(target, Path):
+        assert integrity(target) == ["ok"]
+    restored = await open_database(target)
+    try:
+        return await check_restored(restored)
+    finally:
+        await restored.close()
+
+
 def _as_instant(value: str | dt.datetime) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
@@ -174,3 +248,8 @@ async def recount(db: Queryable, guild_id: int) -> list[tuple[int, int]]:
 def integrity(path: Path) -> list[str]:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         return [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+
+
+def digest(path: Path) -> str:
+    """A file's SHA-256: a refused restore must leave the database byte for byte."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

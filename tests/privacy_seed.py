@@ -18,6 +18,7 @@ from bot.storage.countdown import EventRepository
 from bot.storage.instants import to_db
 from bot.storage.server_packs import ServerPackRepository, StoredPack
 from bot.storage.trivia import TriviaRepository
+from tests.backup_load import reveal
 
 NOW = dt.datetime(2026, 11, 20, 18, tzinfo=dt.UTC)
 GAMES, QUESTIONS = 2, 3
@@ -38,15 +39,8 @@ async def seed(db: Database, guild_id: int, members: Sequence[int], *, channel_i
             guild_id=guild_id, channel_id=channel, starter_id=members[0], pack_id="season-1", total=QUESTIONS, now=NOW
         )
         for number in range(1, QUESTIONS + 1):
-            await trivia.record_question(
-                game_id=game,
-                guild_id=guild_id,
-                pack_id="season-1",
-                number=number,
-                question_id=f"s1-q{number}",
-                answers=[answer_of(u, g, number) for u in members],
-                now=NOW,
-            )
+            answers = [answer_of(u, g, number) for u in members]
+            await reveal(trivia, game, guild_id=guild_id, number=number, answers=answers, now=NOW, pack_id="season-1")
         await trivia.finish_game(game, status="finished", winner_ids=[members[-1]], now=NOW)
         games.append(game)
     async with db.transaction(guild_id=guild_id) as tx:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import sqlite3
 import sys
@@ -21,10 +20,19 @@ from pathlib import Path
 
 from bot.localdiscord import builders as b
 from bot.localdiscord.server import button_ids
-from bot.storage import open_database
-from bot.storage.migrate import available_migrations, latest_version, migrate, migrations_dir
-from bot.storage.sqlite import SqliteDatabase
-from tests.backup_load import Load, check_restored, histogram, integrity, recount
+from bot.storage.migrate import latest_version
+from tests.backup_load import (
+    Load,
+    check_restored,
+    check_restored_copy,
+    digest,
+    histogram,
+    integrity,
+    loaded_sqlite,
+    older_sqlite,
+    recount,
+    restore_target,
+)
 from tests.conftest import settle, start_bot
 from tests.procbot import database_env
 
@@ -51,16 +59,6 @@ async def cli(args: list[str], target: Path | str, cwd: Path, **extra: str) -> t
     return proc.returncode or 0, out.decode(), err.decode()
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-async def _fresh_target(db_target: Path | str, tmp_path: Path, request) -> Path | str:
-    if isinstance(db_target, Path):
-        return tmp_path / "restored.sqlite3"
-    return await request.getfixturevalue("pg").empty()
-
-
 async def test_backup_under_load_restores_and_the_bot_plays_on_it(
     db, db_target, tmp_path, request, fake, catalog, manual_clock
 ):
@@ -74,17 +72,11 @@ async def test_backup_under_load_restores_and_the_bot_plays_on_it(
     assert out.startswith("backed up ") and "checked" in out and out.count("\n") == 1
     final = await check_restored(db)
 
-    target = await _fresh_target(db_target, tmp_path, request)
+    target = await restore_target(db_target, tmp_path / "restored.sqlite3", request)
     code, out, err = await cli(["restore", str(tmp_path / "mid.bak")], target, tmp_path)
     assert code == 0, err
     assert out.startswith("restored ") and f"schema version {latest_version(db.dialect)}" in out
-    if isinstance(target, Path):
-        assert integrity(target) == ["ok"]
-    restored = await open_database(target)
-    try:
-        copy = await check_restored(restored)
-    finally:
-        await restored.close()
+    copy = await check_restored_copy(target)
     assert 0 < copy.answers < final.answers and 0 < copy.planned < final.planned
 
     # The real bot starts on the restored database and plays a question of /trivia start.
@@ -110,20 +102,9 @@ async def test_backup_under_load_restores_and_the_bot_plays_on_it(
         await handle.stop()
 
 
-async def _sqlite_install(path: Path) -> None:
-    db = await SqliteDatabase.open_file(path)
-    try:
-        await migrate(db)
-        load = Load(db)
-        load.stop.set()
-        await load.run()
-    finally:
-        await db.close()
-
-
 async def test_a_damaged_or_newer_backup_is_refused_in_one_line_and_nothing_changes(tmp_path):
     database = tmp_path / "bot.sqlite3"
-    await _sqlite_install(database)
+    await loaded_sqlite(database)
     code, _, err = await cli(["backup", str(tmp_path / "good.bak")], database, tmp_path)
     assert code == 0, err
     good = (tmp_path / "good.bak").read_bytes()
@@ -144,7 +125,7 @@ async def test_a_damaged_or_newer_backup_is_refused_in_one_line_and_nothing_chan
 
 async def test_restore_while_the_bot_runs_is_refused_then_works_once_it_stopped(tmp_path, fake, catalog):
     database = tmp_path / "bot.sqlite3"
-    await _sqlite_install(database)
+    await loaded_sqlite(database)
     code, _, err = await cli(["backup", str(tmp_path / "good.bak")], database, tmp_path)
     assert code == 0, err
     fake.add_guild()
@@ -169,15 +150,10 @@ async def test_restore_while_the_bot_runs_is_refused_then_works_once_it_stopped(
 
 
 async def test_start_up_snapshots_an_older_sqlite_schema_before_migrating(tmp_path):
-    old_dir = tmp_path / "v8"
-    old_dir.mkdir()
-    for migration in available_migrations(migrations_dir("sqlite"))[:8]:
-        (old_dir / migration.name).write_text(migration.sql, encoding="utf-8")
     database = tmp_path / "bot.sqlite3"
-    db = await SqliteDatabase.open_file(database)
-    await migrate(db, old_dir)
-    await db.execute("INSERT INTO trivia_scores (guild_id, user_id, points, answered) VALUES (1, 2, 30, 3)")
-    await db.close()
+    await older_sqlite(
+        database, 8, "INSERT INTO trivia_scores (guild_id, user_id, points, answered) VALUES (1, 2, 30, 3)"
+    )
     code, out, err = await cli(["--check"], database, tmp_path)
     assert code == 0, err
     assert f"at schema version {latest_version('sqlite')}" in out

@@ -14,7 +14,8 @@ AVA, BEN, CARA = (b.user(5000 + i, n) for i, n in enumerate(("ava", "ben", "cara
 FIRST = dt.datetime(2026, 11, 25, 18, 0, 5, tzinfo=dt.UTC)  # 18:00 in London (GMT) on the 25th
 
 
-async def _configure(fake, guild, channel_id):
+async def _configure(fake, guild, channel_id, **options) -> str:
+    """Ava, a moderator, sets the question of the day for 18:00 London (and ``options``); the bot's private reply."""
     inter = await fake.slash(
         "settings daily-question",
         guild,
@@ -23,9 +24,11 @@ async def _configure(fake, guild, channel_id):
         channel=channel_id,
         time="18:00",
         timezone="Europe/London",
+        **options,
     )
     answer = await fake.reply_to(inter)
     assert answer["data"]["flags"] == 64 and "Question of the day goes to" in answer["data"]["content"]
+    return answer["data"]["content"]
 
 
 def _questions(fake, channel_id):
@@ -150,16 +153,7 @@ async def test_a_moderator_set_window_closes_and_reveals_the_question_in_time(fa
     channel_id = fake.channel_ids(guild)[1]
     handle = await start_bot(fake, tmp_path / "bot.sqlite3", catalog, clock=manual_clock)
     try:
-        inter = await fake.slash(
-            "settings daily-question",
-            guild,
-            permissions=b.MODERATOR_PERMS,
-            channel=channel_id,
-            time="18:00",
-            timezone="Europe/London",
-            hours=2,
-        )
-        assert "closes after 2 hours" in (await fake.reply_to(inter))["data"]["content"]
+        assert "closes after 2 hours" in await _configure(fake, guild, channel_id, hours=2)
         await manual_clock.set(FIRST)
         await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
         [question] = _questions(fake, channel_id)
@@ -196,17 +190,7 @@ async def test_an_answer_racing_the_window_close_is_counted_or_refused_never_los
     guild_id, channel_id = int(guild["id"]), fake.channel_ids(guild)[1]
     handle = await start_bot(fake, db_target, catalog, clock=manual_clock)
     try:
-        await fake.reply_to(
-            await fake.slash(
-                "settings daily-question",
-                guild,
-                permissions=b.MODERATOR_PERMS,
-                channel=channel_id,
-                time="18:00",
-                timezone="Europe/London",
-                hours=1,
-            )
-        )
+        await _configure(fake, guild, channel_id, hours=1)
         await manual_clock.set(FIRST)
         await fake.wait_for("POST", rf"^/channels/{channel_id}/messages$")
         [question] = _questions(fake, channel_id)

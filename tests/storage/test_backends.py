@@ -30,6 +30,7 @@ from bot.storage.migrate import current_version, latest_version, migrate
 from bot.storage.outbox import OutboxRepository
 from bot.storage.server_packs import SaveResult, ServerPackRepository, StoredPack
 from bot.storage.trivia import TriviaRepository
+from tests.backup_load import histogram, recount, reveal
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -188,28 +189,11 @@ async def test_concurrent_score_writes_of_one_server_neither_deadlock_nor_drift(
         for number in (1, 2, 3):
             order = rng.sample(members, len(members))
             answers = [Answer(u, 0, NOW, (u + number) % 3 == 0, rng.choice([0, 5, 10, 15])) for u in order]
-            await trivia.record_question(
-                game_id=game,
-                guild_id=BIG_GUILD,
-                pack_id="p",
-                number=number,
-                question_id=f"q{number}",
-                answers=answers,
-                now=NOW,
-            )
+            await reveal(trivia, game, guild_id=BIG_GUILD, number=number, answers=answers, now=NOW)
         await trivia.finish_game(game, status="finished", winner_ids=order[:2], now=NOW)
 
     await asyncio.gather(*(play(g) for g in games))
-    histogram = await db.fetch_all(
-        "SELECT points, players FROM trivia_points_histogram WHERE guild_id = ? AND players > 0 ORDER BY points",
-        (BIG_GUILD,),
-    )
-    recount = await db.fetch_all(
-        "SELECT points, COUNT(*) FROM trivia_scores WHERE guild_id = ? AND answered > 0 "
-        "GROUP BY points ORDER BY points",
-        (BIG_GUILD,),
-    )
-    assert [tuple(r) for r in histogram] == [tuple(r) for r in recount]
+    assert await histogram(db, BIG_GUILD) == await recount(db, BIG_GUILD)
     assert await trivia.player_count(BIG_GUILD) == len(members)
     stats = [await trivia.stats(BIG_GUILD, u) for u in members]
     assert all(s.answered == 120 and s.games == 40 for s in stats)

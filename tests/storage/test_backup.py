@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import shutil
 import sqlite3
 import threading
@@ -30,19 +29,19 @@ from bot.storage.backup import (
     snapshot_before_migrating,
 )
 from bot.storage.base import Database
-from bot.storage.migrate import available_migrations, latest_version, migrate, migrations_dir
+from bot.storage.migrate import latest_version, migrate
 from bot.storage.sqlite import SqliteDatabase
-from tests.backup_load import Load, check_restored, integrity
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-async def _restore_target(db_target: Path | str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
-    if isinstance(db_target, Path):
-        return tmp_path / "restored" / "bot.sqlite3"
-    return await request.getfixturevalue("pg").empty()
+from tests.backup_load import (
+    Load,
+    check_restored,
+    check_restored_copy,
+    digest,
+    integrity,
+    load_once,
+    loaded_sqlite,
+    older_sqlite,
+    restore_target,
+)
 
 
 async def test_a_backup_taken_mid_load_restores_to_whole_transactions(db, db_target, tmp_path, request):
@@ -55,16 +54,10 @@ async def test_a_backup_taken_mid_load_restores_to_whole_transactions(db, db_tar
     await running
     final = await check_restored(db)
 
-    target = await _restore_target(db_target, tmp_path, request)
+    target = await restore_target(db_target, tmp_path / "restored" / "bot.sqlite3", request)
     restored_info = await restore(taken.path, target)
     assert restored_info.schema_version == latest_version(db.dialect)
-    if isinstance(target, Path):
-        assert integrity(target) == ["ok"]
-    restored = await open_database(target)
-    try:
-        copy = await check_restored(restored)
-    finally:
-        await restored.close()
+    copy = await check_restored_copy(target)
     assert 0 < copy.answers < final.answers, "the backup was not taken in the middle of the games"
     assert 0 < copy.planned < final.planned, "the backup was not taken in the middle of the broadcast"
 
@@ -104,22 +97,11 @@ async def test_a_stepped_copy_that_the_bot_keeps_restarting_finishes_in_one_step
         assert conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone()[0] == 2000
 
 
-async def _sqlite_with_data(path: Path) -> None:
-    db = await SqliteDatabase.open_file(path)
-    try:
-        await migrate(db)
-        load = Load(db)
-        load.stop.set()  # one question per game and one broadcast day, then done
-        await load.run()
-    finally:
-        await db.close()
-
-
 @pytest.mark.parametrize("damage", ["truncated", "scribbled", "not a database", "newer", "not the bot's"])
 async def test_a_file_that_cannot_be_used_is_refused_and_nothing_is_replaced(tmp_path, damage):
     database, source = tmp_path / "bot.sqlite3", tmp_path / "source.sqlite3"
-    await _sqlite_with_data(database)
-    await _sqlite_with_data(source)
+    await loaded_sqlite(database)
+    await loaded_sqlite(source)
     good = (await backup(source, tmp_path / "good.bak")).path
     bad = tmp_path / "bad.bak"
     shutil.copyfile(good, bad)
@@ -148,7 +130,7 @@ async def test_a_file_that_cannot_be_used_is_refused_and_nothing_is_replaced(tmp
 
 async def test_restore_refuses_while_a_bot_holds_the_database(tmp_path):
     database = tmp_path / "bot.sqlite3"
-    await _sqlite_with_data(database)
+    await loaded_sqlite(database)
     good = (await backup(database, tmp_path / "good.bak")).path
     bot = await SqliteDatabase.open_file(database)  # as the running bot does: a writer and a reader, WAL
     try:
@@ -165,15 +147,8 @@ async def test_restore_refuses_while_a_bot_holds_the_database(tmp_path):
 
 
 async def test_restoring_an_older_schema_is_fine_and_start_up_snapshots_before_migrating(tmp_path):
-    old_dir = tmp_path / "old-migrations"
-    old_dir.mkdir()
-    for migration in available_migrations(migrations_dir("sqlite"))[:8]:
-        (old_dir / migration.name).write_text(migration.sql, encoding="utf-8")
     old = tmp_path / "old.sqlite3"
-    db = await SqliteDatabase.open_file(old)
-    await migrate(db, old_dir)
-    await db.execute("INSERT INTO meta (key, value) VALUES ('marker', 'from v8')")
-    await db.close()
+    await older_sqlite(old, 8, "INSERT INTO meta (key, value) VALUES ('marker', 'from v8')")
     database = tmp_path / "bot.sqlite3"
     done = await restore(old, database)
     assert (done.schema_version, done.latest) == (8, latest_version("sqlite"))
@@ -196,7 +171,7 @@ async def test_a_backup_never_replaces_its_destination_with_a_half_copy(tmp_path
     with pytest.raises(BackupError, match="no SQLite database"):
         await backup(missing, tmp_path / "x.bak")
     database = tmp_path / "bot.sqlite3"
-    await _sqlite_with_data(database)
+    await loaded_sqlite(database)
     with pytest.raises(BackupError, match="does not exist"):
         await backup(database, tmp_path / "no-such-folder" / "x.bak")
     with pytest.raises(BackupError, match="the database itself"):
@@ -211,9 +186,7 @@ async def _pg_dump_of(pg, tmp_path: Path, *, version: int | None = None) -> Path
     url = await pg.fresh()
     db = await open_database(url)
     try:
-        load = Load(db)
-        load.stop.set()
-        await load.run()
+        await load_once(db)
         if version is not None:
             await db.execute("INSERT INTO schema_version (version, name) VALUES (?, 'from the future')", (version,))
     finally:

@@ -18,6 +18,7 @@ from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.migrate import migrate
 from bot.storage.outbox import OutboxRepository
 from bot.storage.trivia import TriviaRepository
+from tests.backup_load import reveal
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -40,15 +41,7 @@ async def _fill(path: Path) -> None:
         )
         for number in (1, 2):
             answers = [Answer(guild + u, 0, NOW, (u + number) % 2 == 0, 10 * u) for u in range(1, 40)]
-            await trivia.record_question(
-                game_id=game,
-                guild_id=guild,
-                pack_id="p",
-                number=number,
-                question_id=f"q{number}",
-                answers=answers,
-                now=NOW,
-            )
+            await reveal(trivia, game, guild_id=guild, number=number, answers=answers, now=NOW)
         await trivia.finish_game(game, status="finished", winner_ids=[guild + 39], now=NOW)
     await db.close()
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,18 +152,18 @@ class _Parser:
         return node
 
     def disjunction(self) -> Node:
-        items = [self.conjunction()]
-        while self.at("or"):
-            self.take()
-            items.append(self.conjunction())
-        return _flat("or", items)
+        return self.joined("or", self.conjunction)
 
     def conjunction(self) -> Node:
-        items = [self.negation()]
-        while self.at("and"):
+        return self.joined("and", self.negation)
+
+    def joined(self, word: str, operand: Callable[[], Node]) -> Node:
+        """``operand [word operand]…`` as one flat set: AND and OR chains read alike, in an order that means nothing."""
+        items = [operand()]
+        while self.at(word):
             self.take()
-            items.append(self.negation())
-        return _flat("and", items)
+            items.append(operand())
+        return _flat(word, items)
 
     def negation(self) -> Node:
         if self.at("not"):
@@ -220,17 +220,17 @@ class _Parser:
         return left
 
     def sum(self) -> Node:
-        node = self.product()
-        while self.at("+", "-", "||"):
-            op = self.take().text
-            node = ("arith", op, node, self.product())
-        return node
+        return self.arithmetic(("+", "-", "||"), self.product)
 
     def product(self) -> Node:
-        node = self.unary()
-        while self.at("*", "/", "%"):
+        return self.arithmetic(("*", "/", "%"), self.unary)
+
+    def arithmetic(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        """``operand [op operand]…`` grouped from the left, as SQL does: one shape for each precedence level."""
+        node = operand()
+        while self.at(*ops):
             op = self.take().text
-            node = ("arith", op, node, self.unary())
+            node = ("arith", op, node, operand())
         return node
 
     def unary(self) -> Node:
@@ -335,42 +335,49 @@ def _compare(op: str, left: Node, right: Node) -> Node:
 
 def render(node: Node) -> str:
     """The canonical text of a parsed expression: sets sorted, ranges as BETWEEN, casts gone."""
-    kind = node[0]
-    if kind == "col":
-        return str(node[1])
-    if kind == "lit":
-        value = node[1]
-        if value is None:
+    match node:
+        case ("col", name):
+            return name
+        case ("lit", None):
             return "NULL"
-        return "'" + value.replace("'", "''") + "'" if isinstance(value, str) else repr(value)
-    if kind == "now":
-        return "CURRENT_TIMESTAMP"
-    if kind == "cmp":
-        return f"{render(node[2])} {node[1].upper()} {render(node[3])}"
-    if kind == "in":
-        return f"{render(node[1])} {'NOT IN' if node[3] else 'IN'} ({', '.join(sorted(map(render, node[2])))})"
-    if kind == "null":
-        return f"{render(node[1])} IS {'NOT NULL' if node[2] else 'NULL'}"
-    if kind == "distinct":
-        return f"{render(node[1])} IS {'' if node[3] else 'NOT '}DISTINCT FROM {render(node[2])}"
-    if kind == "and":
-        return " AND ".join(sorted(_ranges(node[1])))
-    if kind == "or":  # a conjunction inside gets parentheses, unless it reads as one BETWEEN
-        parts = [(r, item[0] == "and" and len(_ranges(item[1])) > 1) for item in node[1] for r in [render(item)]]
-        return " OR ".join(f"({r})" if wrap else r for r, wrap in sorted(parts))
-    if kind == "not":
-        return f"NOT ({render(node[1])})"
-    if kind == "neg":
-        return f"-({render(node[1])})"
-    if kind == "arith":
-        return f"({render(node[2])} {node[1]} {render(node[3])})"
-    if kind == "call":
-        return f"{node[1]}({', '.join(map(render, node[2]))})"
-    if kind == "array":
-        return f"ARRAY[{', '.join(map(render, node[1]))}]"
-    if kind == "row":
-        return f"({', '.join(map(render, node[1]))})"
+        case ("lit", str(text)):
+            return "'" + text.replace("'", "''") + "'"
+        case ("lit", number):
+            return repr(number)
+        case ("now",):
+            return "CURRENT_TIMESTAMP"
+        case ("cmp", op, left, right):
+            return f"{render(left)} {op.upper()} {render(right)}"
+        case ("in", left, values, negated):
+            return f"{render(left)} {'NOT IN' if negated else 'IN'} ({_listed(values, sort=True)})"
+        case ("null", operand, negated):
+            return f"{render(operand)} IS {'NOT NULL' if negated else 'NULL'}"
+        case ("distinct", left, right, distinct):
+            return f"{render(left)} IS {'' if distinct else 'NOT '}DISTINCT FROM {render(right)}"
+        case ("and", items):
+            return " AND ".join(sorted(_ranges(items)))
+        case ("or", items):  # a conjunction inside gets parentheses, unless it reads as one BETWEEN
+            parts = [(render(item), item[0] == "and" and len(_ranges(item[1])) > 1) for item in items]
+            return " OR ".join(f"({r})" if wrap else r for r, wrap in sorted(parts))
+        case ("not", inner):
+            return f"NOT ({render(inner)})"
+        case ("neg", inner):
+            return f"-({render(inner)})"
+        case ("arith", op, left, right):
+            return f"({render(left)} {op} {render(right)})"
+        case ("call", name, args):
+            return f"{name}({_listed(args)})"
+        case ("array", items):
+            return f"ARRAY[{_listed(items)}]"
+        case ("row", items):
+            return f"({_listed(items)})"
     raise AssertionError(node)
+
+
+def _listed(nodes: Iterable[Node], *, sort: bool = False) -> str:
+    """The nodes' texts, comma-separated: sorted where order carries no meaning (IN's values)."""
+    texts = [render(n) for n in nodes]
+    return ", ".join(sorted(texts) if sort else texts)
 
 
 def _ranges(items: Iterable[Node]) -> list[str]:
