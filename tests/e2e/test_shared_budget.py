@@ -40,18 +40,24 @@ async def _configure(fake, db_path, catalog, guilds):
     await db.close()
 
 
+async def _two_shards_due(fake, db_path, catalog, manual_clock, redis_url):
+    """Two processes (shard 0 and shard 1 of two) on one budget, both woken at the minute 200 posts are due."""
+    env = {"SHARD_COUNT": "2", "REDIS_URL": redis_url}
+    first = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "0"})
+    second = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "1"})
+    await manual_clock.set(DUE)
+    first.bot.scheduler.wake()
+    second.bot.scheduler.wake()
+    return first, second
+
+
 async def test_two_processes_share_one_budget_through_redis(fake, db_target, catalog, manual_clock, redis_url):
     fake.global_limit = 50
     guilds = [fake.add_guild(f"g{i}", channels=1) for i in range(200)]
     db_path = db_target
     await _configure(fake, db_path, catalog, guilds)
-    env = {"SHARD_COUNT": "2", "REDIS_URL": redis_url}
-    first = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "0"})
-    second = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "1"})
+    first, second = await _two_shards_due(fake, db_path, catalog, manual_clock, redis_url)
     try:
-        await manual_clock.set(DUE)
-        first.bot.scheduler.wake()
-        second.bot.scheduler.wake()
         await fake.wait_for("POST", r"^/channels/\d+/messages$", lambda r: r.status == 200, count=200, timeout=60)
         posts = Counter(r.path for r in fake.find("POST", r"^/channels/\d+/messages$", lambda r: r.status == 200))
         assert len(posts) == 200 and set(posts.values()) == {1}  # every server once, by whichever owns it
@@ -99,13 +105,8 @@ async def test_two_processes_keep_under_the_limit_when_redis_is_slow_or_silent(
             proxy.delay(0.06)
         elif network == "silent":
             proxy.silent = True
-        env = {"SHARD_COUNT": "2", "REDIS_URL": proxy.url}
-        first = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "0"})
-        second = await start_bot(fake, db_path, catalog, clock=manual_clock, extra_env={**env, "SHARD_IDS": "1"})
+        first, second = await _two_shards_due(fake, db_path, catalog, manual_clock, proxy.url)
         try:
-            await manual_clock.set(DUE)
-            first.bot.scheduler.wake()
-            second.bot.scheduler.wake()
             if network == "silent mid-broadcast":
                 await fake.wait_for("POST", POSTS, lambda r: r.status == 200, count=60, timeout=60)
                 proxy.silent = True
