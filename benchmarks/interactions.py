@@ -1,12 +1,20 @@
 """Interaction path: 50 simultaneous trivia games, members clicking answers at a rising rate.
 
-Run: python -m benchmarks.interactions [--rates 100,300,1000] [--seconds 5] [--games 50]
+Run: python -m benchmarks.interactions [--rates 100,300,1000] [--seconds 5] [--games 50] [--no-metrics] [--no-floor]
+                                       [--locale pt-BR]
 
 The bot runs as its own process (``python -m bot``) against the stand-in, which plays the
 members. For each rate it reports, from the moment the gateway sent INTERACTION_CREATE to the
 moment the callback arrived: p50/p99 and the worst, how many missed Discord's 3 seconds, the
 bot's CPU time per click and its resident memory. The same clicks then go to a bare discord.py
 client that answers every button with a constant (``benchmarks/floor_bot.py``): the floor.
+
+``--no-metrics`` runs the bot with its Prometheus hooks on the interaction path off
+(``benchmarks/nometrics_bot.py``: ``bot.metrics.interaction`` a no-op, no aiohttp trace on
+discord.py's session), to see what the metrics cost per click. ``--no-floor`` skips the floor.
+``--locale`` makes every server speak that language (its preferred locale) and every member click
+from a Discord in it, so each click is answered and each game message rendered in translation: the
+CPU per click against the default English is what a language costs on the hottest path.
 """
 
 from __future__ import annotations
@@ -24,6 +32,13 @@ from benchmarks.procstat import cpu_seconds, machine, rss_mib
 from bot.localdiscord import LocalDiscord
 from bot.localdiscord import builders as b
 from bot.localdiscord.server import Interaction, button_ids
+
+
+def _locked_in(locale: str) -> str:
+    """How a "locked in" answer starts in ``locale`` (the catalogue's own words, so a miss is not counted)."""
+    from bot.i18n import _, render
+
+    return render(_("Locked in: **{letter}**. Good luck! 🍀", letter="\0"), locale).split("\0")[0].rstrip("*")
 
 
 @dataclass
@@ -48,7 +63,9 @@ class Stage:
         )
 
 
-async def _drive(fake, targets, pid: int, rate: int, seconds: float, rng: random.Random, base_uid: int) -> Stage:
+async def _drive(
+    fake, targets, pid: int, rate: int, seconds: float, rng: random.Random, base_uid: int, locale: str, locked: str
+) -> Stage:
     count = int(rate * seconds)
     sent: list[Interaction] = []
     peak = rss_mib(pid)
@@ -60,7 +77,7 @@ async def _drive(fake, targets, pid: int, rate: int, seconds: float, rng: random
             await asyncio.sleep(delay)
         message_id, ids, guild = targets[i % len(targets)]
         user = b.user(base_uid + i, f"member{i}")
-        sent.append(await fake.click(message_id, rng.choice(ids), guild, user_obj=user))
+        sent.append(await fake.click(message_id, rng.choice(ids), guild, user_obj=user, user_locale=locale))
         if i % 200 == 0:
             peak = max(peak, rss_mib(pid))
     achieved = count / (time.monotonic() - start)
@@ -82,17 +99,21 @@ async def _drive(fake, targets, pid: int, rate: int, seconds: float, rng: random
         missed,
         cpu / count * 1000,
         max(peak, rss_mib(pid)),
-        sum(1 for s in sent if s.callbacks and s.callbacks[0]["data"].get("content", "").startswith("Locked in")),
+        sum(1 for s in sent if s.callbacks and s.callbacks[0]["data"].get("content", "").startswith(locked)),
     )
 
 
-async def main(rates: list[int], seconds: float, games: int) -> None:
+async def main(rates: list[int], seconds: float, games: int, metrics: bool, floor: bool, locale: str) -> None:
     print(f"machine: {machine()}")
+    print(f"bot: {'python -m bot' if metrics else 'python -m benchmarks.nometrics_bot (metrics hooks off)'}")
+    print(f"servers' and members' language: {locale}")
+    locked = _locked_in(locale)
     fake = await LocalDiscord().start()
-    guilds = [fake.add_guild(f"fans-{i}", channels=1) for i in range(games)]
+    guilds = [fake.add_guild(f"fans-{i}", channels=1, preferred_locale=locale) for i in range(games)]
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
-        proc = await spawn(fake, "bot", Path(tmp) / "bench.sqlite3")
+        module = "bot" if metrics else "benchmarks.nometrics_bot"
+        proc = await spawn(fake, module, Path(tmp) / "bench.sqlite3")
         await fake.wait_for("PUT", r"/commands$")
         for guild in guilds:
             await fake.reply_to(
@@ -109,15 +130,18 @@ async def main(rates: list[int], seconds: float, games: int) -> None:
         ours = []
         uid = 10_000_000
         for rate in rates:
-            ours.append(await _drive(fake, targets, proc.pid, rate, seconds, rng, uid))
+            ours.append(await _drive(fake, targets, proc.pid, rate, seconds, rng, uid, locale, locked))
             uid += 10_000_000
             print(ours[-1].line("bot"), flush=True)
         await stop(proc)
+        if not floor:
+            await fake.stop()
+            return
 
         floor_proc = await spawn(fake, "benchmarks.floor_bot", Path(tmp) / "unused.sqlite3")
         floors = []
         for rate in rates:
-            floors.append(await _drive(fake, targets, floor_proc.pid, rate, seconds, rng, uid))
+            floors.append(await _drive(fake, targets, floor_proc.pid, rate, seconds, rng, uid, locale, locked))
             uid += 10_000_000
             print(floors[-1].line("floor"), flush=True)
         await stop(floor_proc)
@@ -135,5 +159,9 @@ if __name__ == "__main__":
     parser.add_argument("--rates", default="100,300,1000")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--games", type=int, default=50)
+    parser.add_argument("--no-metrics", action="store_true", help="the bot with its metrics hooks off")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor client")
+    parser.add_argument("--locale", default="en-US", help="the servers' and members' Discord language, e.g. pt-BR")
     args = parser.parse_args()
-    asyncio.run(main([int(r) for r in args.rates.split(",")], args.seconds, args.games))
+    rates = [int(r) for r in args.rates.split(",")]
+    asyncio.run(main(rates, args.seconds, args.games, not args.no_metrics, not args.no_floor, args.locale))

@@ -111,14 +111,27 @@ async def find_own_message(
         raise _unreadable_history(channel_id)
     channel = bot.get_partial_messageable(channel_id, guild_id=guild_id)
     after = discord.Object(id=discord.utils.time_snowflake(since - CLOCK_SKEW))
+    read = 0
     try:
         async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
+            read += 1
             if message.author.id == bot.user.id and is_ours(message):
                 return message
     except discord.Forbidden:
         raise _unreadable_history(channel_id) from None
     except discord.NotFound:
         raise Unreadable(_("{channel} no longer exists", channel=_mention(channel_id))) from None
+    if read >= HISTORY_LIMIT:
+        # The read stopped at its limit, not at the end of the channel: the post may lie beyond it,
+        # and "not found" would be a guess that could post twice.
+        raise Unreadable(
+            _(
+                "more than {limit} messages were posted in {channel} since my earlier attempt, so I could not "
+                "check whether it arrived",
+                limit=HISTORY_LIMIT,
+                channel=_mention(channel_id),
+            )
+        )
     return None
 
 

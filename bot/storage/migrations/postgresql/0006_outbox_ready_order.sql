@@ -1,0 +1,4 @@
+-- 0006 (SQLite's 0013): the outbox's ready index in the claim's own order (next attempt, then server), so
+-- taking the next row reads one index entry instead of sorting every ready row.
+DROP INDEX outbox_ready;
+CREATE INDEX outbox_ready ON outbox (next_attempt_at, guild_id) WHERE state IN ('planned', 'attempting');
