@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import random
 import re
 import sys
 import tempfile
@@ -41,18 +40,13 @@ from pathlib import Path
 
 from benchmarks.compat import open_database
 from benchmarks.harness import stop
+from benchmarks.processes import DUE, configure
 from benchmarks.procstat import cpu_seconds, machine
 from benchmarks.stored import doubles
-from bot.content.loader import load_catalog
 from bot.localdiscord import LocalDiscord
-from bot.services import build_services
-from bot.storage.migrate import migrate
-from tests.clocks import ManualClock
-from tests.conftest import daily_countdown
 from tests.procbot import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
-DUE = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 POSTS = r"^/channels/\d+/messages$"
 CHILD_TIMEOUT = "RECONCILE_REST_TIMEOUT"
 
@@ -66,17 +60,6 @@ def store(kind: str) -> Iterator[Path | str]:
             from tests.servers import postgres_cluster
 
             yield stack.enter_context(postgres_cluster()).url
-
-
-async def configure(target: Path | str, fake: LocalDiscord, guilds: list[dict]) -> None:
-    db = await open_database(target)
-    await migrate(db)
-    services = build_services(
-        db, load_catalog(ROOT / "data"), ManualClock(DUE - dt.timedelta(days=1)), random.Random(1)
-    )
-    for guild in guilds:
-        await daily_countdown(services, int(guild["id"]), fake.channel_ids(guild)[0])
-    await db.close()
 
 
 async def countdown_rows(target: Path | str) -> Counter[tuple[str, str | None, str]]:
@@ -119,7 +102,7 @@ async def run(count: int, window: float, chatter: int, kind: str) -> None:
     env = {"PROCBOT_CLOCK_SPEED": "1", "NONCE_WINDOW_SECONDS": str(window)}
     try:
         with store(kind) as target:
-            await configure(target, fake, guilds)
+            await configure(target, fake, guilds, with_daily=False)
             for channel_id in channels:
                 for i in range(chatter):
                     fake.post_message(channel_id, {"content": f"members chatting, message {i}"})

@@ -19,7 +19,7 @@ import bot.ui.replies
 import bot.ui.rest
 from bot.i18n.text import render
 from bot.localdiscord import builders as b
-from bot.localdiscord.server import button_ids
+from bot.localdiscord.server import Interaction, button_ids
 from bot.services.countdown import CountdownService
 from bot.storage.trivia import TriviaRepository
 from cogs.trivia._cog import START_FAILED_TEXT
@@ -127,14 +127,14 @@ async def test_game_task_that_crashes_mid_question_tells_the_channel_and_keeps_p
 
 @pytest.fixture
 def slow_database(monkeypatch):
-    """Every query takes 0.25 s and the auto-deferral comes after 0.1 s: every command that reads
+    """Every query takes 0.15 s and the auto-deferral comes after 0.1 s: every command that reads
     or writes is deferred before it answers, as on a busy day with Discord's 3 s and 2.2 s."""
     monkeypatch.setattr(bot.ui.replies, "AUTO_DEFER_AFTER", 0.1)
 
     def slowed(real):
         async def query(conn, sql, *args, **kwargs):
             if not sql.lstrip().startswith(("CREATE", "ALTER", "DROP", "PRAGMA")):  # start-up's migrations stay quick
-                await asyncio.sleep(0.25)
+                await asyncio.sleep(0.15)
             return await real(conn, sql, *args, **kwargs)
 
         return query
@@ -206,9 +206,14 @@ async def test_moderator_commands_and_errors_stay_private_when_deferred(
                 assert "scores wiped" in done["content"] and int(done["flags"]) & 64
             else:
                 assert inter.callbacks[0]["type"] == 5, f"/{name} was not slow enough to be deferred"
-        for name, options, who in errors:
+
+        async def answered(name: str, options: dict, who: dict) -> tuple[Interaction, list]:
             inter = await fake.slash(name, guild, **who, **options)
-            seen = await _settled(fake, inter)
+            return inter, await _settled(fake, inter)
+
+        # Independent of each other (none writes), so all at once: each is still slow enough to be deferred.
+        results = await asyncio.gather(*(answered(*error) for error in errors))
+        for (name, _options, _who), (inter, seen) in zip(errors, results, strict=True):
             if name == "trivia leaderboard":
                 assert len(seen) == 1 and seen[0]["embeds"]
             else:

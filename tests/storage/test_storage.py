@@ -204,3 +204,30 @@ async def test_concurrent_schedule_changes_both_land(db, catalog):
     view = await countdown.view(5)
     assert (view.config.countdown_channel_id, view.time, view.timezone) == (42, "18:30", "Europe/London")
     assert view.next_post_at is not None and view.next_post_at.astimezone(ZoneInfo("Europe/London")).hour == 18
+
+
+async def test_a_time_changed_while_the_pass_plans_the_post_is_kept(db, catalog):
+    """B13: the planner read the schedule at 09:00, a moderator moved it to 18:30, then the planner wrote
+    its row and moved the schedule on from the *old* time. The moderator's next post must stand (before,
+    the server got one post at the old time the next day)."""
+    import random
+
+    from bot.clock import SystemClock
+    from bot.domain.outbox import Kind, Planned
+    from bot.services import build_services
+    from bot.storage.countdown import CountdownScheduleRepository
+
+    countdown = build_services(db, catalog, SystemClock(), random.Random(1)).countdown
+    await countdown.set_channel(5, 42)
+    await countdown.set_time(5, "09:00", "UTC")
+    read_at_nine = (await countdown.view(5)).next_post_at
+    await countdown.set_time(5, "18:30", "UTC")  # the moderator, while the pass is planning
+    moved = (await countdown.view(5)).next_post_at
+    assert moved is not None and (moved.hour, moved.minute) == (18, 30)
+
+    assert read_at_nine is not None
+    planned = Planned(Kind.COUNTDOWN, 5, read_at_nine.date().isoformat(), {}, read_at_nine, 42)
+    await CountdownScheduleRepository(db).plan(
+        planned, next_post_at=read_at_nine + dt.timedelta(days=1), time="09:00", zone="UTC", now=read_at_nine
+    )
+    assert (await countdown.view(5)).next_post_at == moved, "the planner's stale time must not overwrite it"
