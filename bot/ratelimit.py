@@ -10,8 +10,9 @@ webhook follow-ups go another way and are exempt):
 - ``RedisBudget`` is one budget for every process on the token: the same GCRA in one Lua script on
   Redis's own clock (hosts need not agree on the time), keyed by the application id. A circuit breaker
   moves it to the process's ``LocalBudget`` when Redis fails or goes silent, and back when it answers.
-- ``LoopLag`` tells both a stalled process from a slow network: a heartbeat that notes how late the
-  event loop wakes it. A Redis 60 ms away is slow, not stalled, and must cost no slots.
+- ``LoopLag`` tells the shared budget a stalled process from a slow network: a heartbeat that notes
+  how late the event loop wakes it. A Redis 60 ms away is slow, not stalled, and must cost no slots.
+  A share on its own has no round trip to tell apart: a sleep that wakes a slot late is the stall.
 
 The budget is the only object that paces requests: the scheduler and the outbox leave pacing to it.
 """
@@ -45,8 +46,9 @@ class LoopLag:
     A late wake-up means the loop was held up (a long callback, a GC pause, the host's scheduler), and
     everything else due then was late with it: a Redis reply that waited in the socket, a request that
     slept past its slot. Only that makes a booked slot stale; a slow round trip does not (a reply that
-    took 60 ms was still read on time, and its wait counts from then). The heartbeat runs only while a
-    budget is in use (``touch``), so an idle bot does not wake 200 times a second for nothing.
+    took 60 ms was still read on time, and its wait counts from then). The heartbeat runs only while the shared
+    budget is in use (``touch``), so neither an idle bot nor one pacing on its own share wakes 200
+    times a second for it.
     """
 
     def __init__(self, tick: float = HEARTBEAT, *, idle_after: float = 10.0) -> None:
@@ -93,8 +95,13 @@ class LoopLag:
             worst = max(worst, late)
         return worst
 
+    @property
+    def watching(self) -> bool:
+        """The heartbeat is running (a shared budget is in use and judges its slots by it)."""
+        return self._task is not None and not self._task.done()
+
     def _overdue(self) -> float:
-        running = self._task is not None and not self._task.done()
+        running = self.watching
         return max(0.0, time.monotonic() - self._due) if running and self._due is not None else 0.0
 
     async def _beat(self) -> None:
@@ -127,9 +134,11 @@ def _woke_late(due: float, tolerance: float, lag: LoopLag) -> bool:
     Going that late would put the request next to the ones booked after it: after a stall, every
     request that slept through it would go at once. A smaller lateness is kept (the slot is used): it
     moves the request at most one slot of the token's grid along, which Discord's 50 (against our 47)
-    absorbs.
+    absorbs. Without the heartbeat (a process on its own share, no Redis) the lateness alone decides: a
+    sleep that wakes a slot late was held up by the loop, as nothing else delays it that much.
     """
-    return time.monotonic() - due > tolerance and lag.held_up(due) > tolerance
+    late = time.monotonic() - due > tolerance
+    return late and (lag.held_up(due) > tolerance if lag.watching else True)
 
 
 class RestBudget(Protocol):
@@ -186,7 +195,8 @@ class LocalBudget:
         return slot
 
     async def acquire(self) -> None:
-        self.lag.touch()
+        # No heartbeat for a share on its own: it would wake the loop 200 times a second through a
+        # broadcast only to confirm what a late wake-up already says (``_woke_late``).
         slot = self._book()
         await _sleep_until(slot)
         if _woke_late(slot, self.tolerance, self.lag):

@@ -34,6 +34,9 @@ from bot.storage.outbox import OutboxRepository
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 25  # attempts in flight; the REST budget paces them
+# While attempts are in flight, rows are claimed once this many slots are free, not one by one: a claim
+# is a transaction, and during a broadcast a slot frees every ~20 ms. With nothing in flight, any slot.
+CLAIM_BATCH = 5
 IDLE_RECHECK = dt.timedelta(seconds=60)
 DEAD_HOLDER_RECHECK = 15.0  # seconds between looks for dead processes' leases on this machine
 NONCE_WINDOW = dt.timedelta(seconds=120)  # how long Discord is trusted to remember a nonce
@@ -164,7 +167,7 @@ class OutboxService:
                 await self._idle(None)
                 continue
             free = self._concurrency - len(self._running)
-            if free <= 0:
+            if free <= 0 or (self._running and free < min(CLAIM_BATCH, self._concurrency)):
                 await self._room()
                 continue
             self._wake.clear()

@@ -36,14 +36,24 @@ from typing import Any, Self, TypeVar
 import aiosqlite
 
 from bot.storage.base import Database, Dialect, Params, Row, TransactionHandle
-from bot.storage.instants import from_db
 from bot.storage.sqltext import split_statements
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")
-_NOW = "SELECT strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
+
+
+def database_now() -> dt.datetime:
+    """SQLite's clock, ``strftime('%Y-%m-%dT%H:%M:%f', 'now')``, read without a trip to the database thread.
+
+    SQLite runs inside this process and its ``'now'`` is this process's system clock, so the two are
+    one clock (unlike PostgreSQL's, which is the server's): leases stamped with it mean the same as
+    ones stamped in SQL. To the millisecond, as ``%f`` gives it. A lease is claimed and checked up to
+    three times per post, so the saved round trips add up during a broadcast.
+    """
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 async def _execute(conn: aiosqlite.Connection, sql: str, params: Params) -> int:
@@ -108,7 +118,7 @@ class SqliteTransaction(TransactionHandle):
         return None if row is None else row[0]
 
     async def now(self) -> dt.datetime:
-        return from_db(await self.fetch_value(_NOW))
+        return database_now()
 
     @asynccontextmanager
     async def transaction(self, *, guild_id: int | None = None) -> AsyncIterator[SqliteTransaction]:
@@ -235,7 +245,7 @@ class SqliteDatabase(Database):
             return await _fetch_all(self._writer, sql, params)
 
     async def now(self) -> dt.datetime:
-        return from_db(await self.fetch_value(_NOW))
+        return database_now()
 
     async def stream(self, sql: str, batch: int) -> AsyncIterator[list[tuple[Any, ...]]]:
         """A large read in batches of ``batch`` rows (``migrate-db``), never the whole table in memory."""

@@ -56,6 +56,13 @@ async def test_the_database_clock_is_an_aware_utc_instant(db):
     assert abs((now - dt.datetime.now(dt.UTC)).total_seconds()) < 60  # the same machine here
     async with db.transaction() as tx:
         assert (await tx.now()).tzinfo is not None
+    if db.dialect == "sqlite":  # read without a round trip, it must still be SQLite's own 'now'
+        before = await db.now()
+        sqlite_now = dt.datetime.fromisoformat(
+            await db.fetch_value("SELECT strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')")
+        )
+        after = await db.now()
+        assert before <= sqlite_now <= after + dt.timedelta(milliseconds=1)
 
 
 async def test_a_begin_cancelled_while_another_process_holds_the_lock_leaves_no_stale_transaction(tmp_path: Path):
