@@ -34,6 +34,11 @@ from bot.localdiscord import builders as b
 from bot.localdiscord.server import Interaction, button_ids
 
 
+def in_locale(locale: str) -> dict[str, str]:
+    """A click from a member whose Discord is in ``locale`` (nothing for English: older stand-ins have no locales)."""
+    return {} if locale == "en-US" else {"user_locale": locale}
+
+
 def _locked_in(locale: str) -> str:
     """How a "locked in" answer starts in ``locale`` (the catalogue's own words, so a miss is not counted)."""
     if locale.startswith("en"):  # also what a checkout from before the translations says
@@ -79,7 +84,7 @@ async def _drive(
             await asyncio.sleep(delay)
         message_id, ids, guild = targets[i % len(targets)]
         user = b.user(base_uid + i, f"member{i}")
-        sent.append(await fake.click(message_id, rng.choice(ids), guild, user_obj=user, user_locale=locale))
+        sent.append(await fake.click(message_id, rng.choice(ids), guild, user_obj=user, **in_locale(locale)))
         if i % 200 == 0:
             peak = max(peak, rss_mib(pid))
     achieved = count / (time.monotonic() - start)
@@ -111,7 +116,8 @@ async def main(rates: list[int], seconds: float, games: int, metrics: bool, floo
     print(f"servers' and members' language: {locale}")
     locked = _locked_in(locale)
     fake = await LocalDiscord().start()
-    guilds = [fake.add_guild(f"fans-{i}", channels=1, preferred_locale=locale) for i in range(games)]
+    server_locale = {} if locale == "en-US" else {"preferred_locale": locale}  # as in_locale
+    guilds = [fake.add_guild(f"fans-{i}", channels=1, **server_locale) for i in range(games)]
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         module = "bot" if metrics else "benchmarks.nometrics_bot"
