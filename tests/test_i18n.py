@@ -19,13 +19,14 @@ import pytest
 from bot.content.loader import load_catalog
 from bot.content.translations import load_translations, missing
 from bot.domain.models import Catalog
-from bot.i18n import N_, SUPPORTED, _, render
+from bot.i18n import N_, _, render
 from bot.i18n.catalogues import check, extract
+from bot.i18n.locales import TRANSLATED
 from bot.offline import offline_bot
 from bot.ui.translator import command_strings, mention_problems, name_problems, text_problems
 
 ROOT = Path(__file__).resolve().parents[1]
-LANGUAGES = [locale for locale in SUPPORTED if locale != "en"]
+LANGUAGES = list(TRANSLATED)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from bot.content.loader import ContentError, _read, _validate
 from bot.content.problems import Expect, Problems
 from bot.content.schema import MAX_OPTION_LENGTH, MAX_PROMPT_LENGTH, Alias, Ident, Schema, Source, Text
 from bot.domain.models import CastMember, Catalog, Episode, Release, Season, Special, TriviaPack, TriviaQuestion
-from bot.i18n.locales import DEFAULT, SUPPORTED, Locale
+from bot.i18n.locales import DEFAULT, SUPPORTED, TRANSLATED, Locale
 
 TRANSLATIONS = "translations"
 Option = Annotated[str, Field(max_length=MAX_OPTION_LENGTH), Expect("text")]
@@ -102,9 +102,7 @@ def load_translations(data_dir: Path, english: Catalog) -> dict[str, Catalog]:
     """Every language's catalogue (English included, as given); raise ContentError listing every problem."""
     problems: list[str] = []
     catalogs: dict[str, Catalog] = {DEFAULT: english}
-    for locale in SUPPORTED:
-        if locale == DEFAULT:
-            continue
+    for locale in TRANSLATED:
         folder = data_dir / TRANSLATIONS / locale
         catalogs[locale] = _localized(folder, data_dir, english, problems) if folder.is_dir() else english
     if problems:

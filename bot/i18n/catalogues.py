@@ -19,7 +19,7 @@ from pathlib import Path
 from babel.messages import Catalog, pofile
 from babel.messages.extract import extract_from_dir
 
-from bot.i18n.locales import DEFAULT, GETTEXT_NAMES, SUPPORTED
+from bot.i18n.locales import GETTEXT_NAMES, TRANSLATED
 from bot.i18n.text import DOMAIN, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,9 +67,7 @@ def update(commands: Iterable[tuple[str, str]] = ()) -> list[str]:
     with (LOCALES_DIR / f"{DOMAIN}.pot").open("wb") as handle:
         pofile.write_po(handle, template, width=100, omit_header=False, sort_output=True)
     report = [f"{len(template)} messages in the code"]
-    for locale in SUPPORTED:
-        if locale == DEFAULT:
-            continue
+    for locale in TRANSLATED:
         catalog = read(locale) or Catalog(locale=GETTEXT_NAMES[locale], domain=DOMAIN)
         before = {m.id for m in catalog if m.id}
         catalog.update(template, no_fuzzy_matching=True)

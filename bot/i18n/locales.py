@@ -7,6 +7,8 @@ from typing import Literal
 Locale = Literal["en", "pt-BR", "es-ES", "fr", "de"]
 DEFAULT: Locale = "en"
 SUPPORTED: tuple[Locale, ...] = ("en", "pt-BR", "es-ES", "fr", "de")
+# The languages translated from the source (every one but English): catalogues, content, checks.
+TRANSLATED: tuple[Locale, ...] = tuple(locale for locale in SUPPORTED if locale != DEFAULT)
 
 # Discord's locale codes (https://discord.com/developers/docs/reference#locales) onto ours.
 _FROM_DISCORD: dict[str, Locale] = {

@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
 from bot.i18n.catalogues import read
-from bot.i18n.locales import DISCORD_LOCALES, SUPPORTED, discord_locale
+from bot.i18n.locales import DISCORD_LOCALES, SUPPORTED, TRANSLATED, discord_locale
 from bot.i18n.text import catalogue
 
 NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord's rule for command, option and group names
@@ -65,9 +65,7 @@ def command_strings(tree: app_commands.CommandTree[Any]) -> Iterator[tuple[str, 
 def name_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
     """Localized names Discord would refuse: the wrong shape, upper case, or two siblings with one name."""
     problems: list[str] = []
-    for locale in SUPPORTED:
-        if locale == "en":
-            continue
+    for locale in TRANSLATED:
         translations = catalogue(locale)
 
         def name(where: Where, english: str, _translations: Any = translations) -> str:
@@ -96,9 +94,7 @@ def name_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
 def text_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
     """Localized descriptions and choice names longer than Discord takes (100 characters)."""
     problems: list[str] = []
-    for locale in SUPPORTED:
-        if locale == "en":
-            continue
+    for locale in TRANSLATED:
         translations = catalogue(locale)
         for context, english in command_strings(tree):
             if context in {w.name for w in NAMES}:
@@ -128,8 +124,8 @@ def mention_problems(tree: app_commands.CommandTree[Any]) -> list[str]:
 
     A member whose Discord lists ``/privacidade esquecer`` must read that name in the bot's answers too."""
     problems: list[str] = []
-    for locale in SUPPORTED:
-        if locale == "en" or (catalog := read(locale)) is None:
+    for locale in TRANSLATED:
+        if (catalog := read(locale)) is None:
             continue
         paths = localized_paths(tree, locale)
         for message in catalog:
